@@ -1,0 +1,5 @@
+//! Aggregations over loaded reports.
+
+mod summary;
+
+pub use summary::*;

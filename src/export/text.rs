@@ -1,0 +1,157 @@
+//! Plain-text tables for the terminal.
+
+use std::fmt::Write;
+
+use crate::analysis::Summary;
+
+/// Renders a [`Summary`] as aligned plain-text tables.
+pub fn summary_table(s: &Summary) -> String {
+    let mut out = String::new();
+    let total = s.successful_sessions + s.failed_sessions;
+    let _ = writeln!(out, "Reports:             {}", s.reports);
+    let _ = writeln!(out, "Duplicates dropped:  {}", s.duplicates);
+    let _ = writeln!(out, "Sessions:            {total}");
+    let _ = writeln!(
+        out,
+        "  successful:        {} ({})",
+        s.successful_sessions,
+        percent(s.successful_sessions, total)
+    );
+    let _ = writeln!(
+        out,
+        "  failed:            {} ({})",
+        s.failed_sessions,
+        percent(s.failed_sessions, total)
+    );
+    let _ = writeln!(out, "Problems:            {}", s.problems.len());
+    let _ = writeln!(out, "Skipped:             {}", s.skipped.len());
+
+    table(
+        &mut out,
+        "Failures by result type",
+        &["result type", "failed"],
+        s.by_result_type
+            .iter()
+            .map(|r| vec![r.result_type.clone(), r.failed_sessions.to_string()]),
+    );
+    table(
+        &mut out,
+        "By sending organization",
+        &["organization", "successful", "failed"],
+        s.by_organization.iter().map(|r| {
+            vec![
+                r.organization.clone(),
+                r.successful_sessions.to_string(),
+                r.failed_sessions.to_string(),
+            ]
+        }),
+    );
+    table(
+        &mut out,
+        "By policy",
+        &["policy type", "policy domain", "successful", "failed"],
+        s.by_policy.iter().map(|r| {
+            vec![
+                r.policy_type.clone(),
+                r.policy_domain.clone().unwrap_or_else(|| "-".into()),
+                r.successful_sessions.to_string(),
+                r.failed_sessions.to_string(),
+            ]
+        }),
+    );
+    table(
+        &mut out,
+        "By day (UTC)",
+        &["day", "successful", "failed"],
+        s.by_day.iter().map(|r| {
+            vec![
+                r.day.clone(),
+                r.successful_sessions.to_string(),
+                r.failed_sessions.to_string(),
+            ]
+        }),
+    );
+    table(
+        &mut out,
+        "Failure details that disagree with their summary",
+        &["source", "report id", "summary failed", "details failed"],
+        s.detail_mismatches.iter().map(|m| {
+            vec![
+                m.source.clone(),
+                m.report_id.clone(),
+                m.summary_failed_sessions.to_string(),
+                m.detail_failed_sessions.to_string(),
+            ]
+        }),
+    );
+    table(
+        &mut out,
+        "Conflicting copies (same organization and report-id, different content)",
+        &["organization", "report id", "kept", "dropped"],
+        s.conflicts.iter().map(|c| {
+            vec![
+                c.organization.clone(),
+                c.report_id.clone(),
+                c.kept.clone(),
+                c.dropped.clone(),
+            ]
+        }),
+    );
+    table(
+        &mut out,
+        "Problems",
+        &["source", "error"],
+        s.problems
+            .iter()
+            .map(|p| vec![p.source.clone(), p.error.clone()]),
+    );
+    table(
+        &mut out,
+        "Skipped",
+        &["source", "reason"],
+        s.skipped
+            .iter()
+            .map(|p| vec![p.source.clone(), p.reason.clone()]),
+    );
+    out
+}
+
+fn percent(part: u64, total: u64) -> String {
+    if total == 0 {
+        "-".into()
+    } else {
+        format!("{:.2} %", part as f64 * 100.0 / total as f64)
+    }
+}
+
+/// Writes a titled table; numbers (all but the first column) are right-aligned.
+fn table(out: &mut String, title: &str, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    let rows: Vec<Vec<String>> = rows.collect();
+    if rows.is_empty() {
+        return;
+    }
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let _ = writeln!(out, "\n{title}");
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            let pad = width - cell.chars().count();
+            let numeric = i > 0 && cell.chars().all(|c| c.is_ascii_digit());
+            if numeric {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            }
+            line.push_str("  ");
+        }
+        let _ = writeln!(out, "  {}", line.trim_end());
+    }
+}

@@ -1,0 +1,242 @@
+//! Turning one input's bytes into reports, problems and skipped items, recursively
+//! through gzip, zip, e-mail and mbox containers.
+
+use std::ops::AddAssign;
+
+use mail_parser::mailbox::mbox::MessageIterator;
+
+use super::Limits;
+use super::container::{gunzip, unzip};
+use super::error::{IngestError, Problem, SkipReason, Skipped};
+use super::mime;
+use super::sniff::{Kind, is_dmarc_xml, sniff};
+use super::source::{Location, Source};
+use crate::report::{Report, ReportError, parse_reports};
+
+/// What decoding one input produced. Reports keep the position they were found at.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub reports: Vec<(Report, Source)>,
+    pub problems: Vec<Problem>,
+    pub skipped: Vec<Skipped>,
+    /// Mbox messages seen (for progress).
+    pub messages: u64,
+}
+
+impl Sink {
+    pub fn problem(&mut self, source: &Source, error: IngestError) {
+        self.problems.push(Problem {
+            source: source.clone(),
+            error,
+        });
+    }
+
+    pub fn skip(&mut self, source: &Source, reason: SkipReason) {
+        self.skipped.push(Skipped {
+            source: source.clone(),
+            reason,
+        });
+    }
+}
+
+/// How much is expected of an input, which decides whether "not a report" is a
+/// problem, a skipped input, or nothing at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A file named on the command line or found in a folder. `claims_report` when
+    /// its name says it is a report or container (`.json`, `.gz`, `.eml`, ...).
+    File { claims_report: bool },
+    /// A MIME part typed as a TLS report (`application/tlsrpt+gzip`, ...).
+    ReportPart,
+    /// A MIME part that may hold a report (`application/gzip`, `octet-stream`, ...):
+    /// when it holds something else, it is passed over.
+    MaybePart,
+}
+
+/// What was found below one node: reports, and whether a DMARC report was seen.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Found {
+    pub reports: usize,
+    pub dmarc: bool,
+}
+
+impl AddAssign for Found {
+    fn add_assign(&mut self, other: Found) {
+        self.reports += other.reports;
+        self.dmarc |= other.dmarc;
+    }
+}
+
+/// Decodes inputs within [`Limits`].
+pub struct Decoder<'a> {
+    pub limits: &'a Limits,
+}
+
+impl Decoder<'_> {
+    /// Decodes `data`, found at `source`, `depth` containers deep.
+    pub fn decode(
+        &self,
+        data: &[u8],
+        source: &Source,
+        depth: u32,
+        expect: Expect,
+        sink: &mut Sink,
+    ) -> Found {
+        if depth > self.limits.max_depth {
+            sink.problem(
+                source,
+                IngestError::TooDeep {
+                    limit: self.limits.max_depth,
+                },
+            );
+            return Found::default();
+        }
+        match sniff(data) {
+            Kind::Gzip => match gunzip(data, self.limits.max_decompressed) {
+                Ok(inner) => self.decode(&inner, source, depth + 1, expect, sink),
+                Err(e) => {
+                    sink.problem(source, e);
+                    Found::default()
+                }
+            },
+            Kind::Zip => self.decode_zip(data, source, depth, expect, sink),
+            Kind::Json => decode_json(data, source, expect, sink),
+            Kind::Xml => {
+                let dmarc = is_dmarc_xml(data);
+                if let Expect::File { .. } = expect {
+                    let reason = if dmarc {
+                        SkipReason::DmarcAggregate
+                    } else {
+                        SkipReason::OtherXml
+                    };
+                    sink.skip(source, reason);
+                }
+                Found { reports: 0, dmarc }
+            }
+            Kind::Mbox => self.decode_mbox(data, source, depth, sink),
+            Kind::Email => mime::decode_message(self, data, source, depth + 1, sink),
+            Kind::Empty => {
+                if expect != Expect::MaybePart {
+                    sink.problem(source, IngestError::Empty);
+                }
+                Found::default()
+            }
+            Kind::Unknown => {
+                match expect {
+                    Expect::MaybePart => {}
+                    Expect::File {
+                        claims_report: false,
+                    } => sink.skip(source, SkipReason::NotAReportFile),
+                    _ => sink.problem(source, IngestError::Unrecognized),
+                }
+                Found::default()
+            }
+        }
+    }
+
+    fn decode_zip(
+        &self,
+        data: &[u8],
+        source: &Source,
+        depth: u32,
+        expect: Expect,
+        sink: &mut Sink,
+    ) -> Found {
+        let mut found = Found::default();
+        let result = unzip(data, self.limits, |name, content| {
+            let member = source.with(Location::Member(name.to_string()));
+            match content {
+                Ok(content) => {
+                    let expect = match expect {
+                        Expect::File { .. } => Expect::File {
+                            claims_report: claims_report(name),
+                        },
+                        other => other,
+                    };
+                    found += self.decode(&content, &member, depth + 1, expect, sink);
+                }
+                Err(e) => sink.problem(&member, e),
+            }
+        });
+        if let Err(e) = result {
+            sink.problem(source, e);
+        }
+        found
+    }
+
+    /// An mbox held in memory (inside a zip or a gzip small enough to inflate).
+    fn decode_mbox(&self, data: &[u8], source: &Source, depth: u32, sink: &mut Sink) -> Found {
+        let mut found = Found::default();
+        for (index, message) in MessageIterator::new(data).enumerate() {
+            let number = index as u64 + 1;
+            let message_source = source.with(Location::Message(number));
+            sink.messages += 1;
+            match message {
+                Ok(message) => {
+                    found += self.decode_message(message.contents(), &message_source, depth, sink)
+                }
+                Err(e) => sink.problem(
+                    source,
+                    IngestError::Mbox {
+                        after: number - 1,
+                        message: e.to_string(),
+                    },
+                ),
+            }
+        }
+        found
+    }
+
+    /// One e-mail message, from an mbox or a file.
+    pub fn decode_message(
+        &self,
+        data: &[u8],
+        source: &Source,
+        depth: u32,
+        sink: &mut Sink,
+    ) -> Found {
+        if data.iter().all(|b| b.is_ascii_whitespace()) {
+            sink.problem(source, IngestError::Empty);
+            return Found::default();
+        }
+        mime::decode_message(self, data, source, depth + 1, sink)
+    }
+}
+
+fn decode_json(data: &[u8], source: &Source, expect: Expect, sink: &mut Sink) -> Found {
+    match parse_reports(data) {
+        Ok(reports) => {
+            let numbered = reports.len() > 1;
+            let count = reports.len();
+            for (index, report) in reports.into_iter().enumerate() {
+                let source = if numbered {
+                    source.with(Location::Report(index + 1))
+                } else {
+                    source.clone()
+                };
+                sink.reports.push((report, source));
+            }
+            Found {
+                reports: count,
+                dmarc: false,
+            }
+        }
+        Err(ReportError::NotTlsReport) if expect == Expect::MaybePart => Found::default(),
+        Err(e) => {
+            sink.problem(source, e.into());
+            Found::default()
+        }
+    }
+}
+
+/// Whether a file name says the file is a report, a container or a mailbox, so that
+/// unrecognized content in it is a problem rather than a file passed over.
+pub fn claims_report(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        ".json", ".gz", ".gzip", ".zip", ".eml", ".mbox", ".mbx", ".msg", ".tlsrpt",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
+        || !lower.rsplit(['/', '\\']).next().unwrap_or("").contains('.')
+}

@@ -1,0 +1,352 @@
+//! Reading inputs on one thread, decoding on all cores, collecting on the caller's.
+//!
+//! The reader streams mbox files message by message into a bounded channel, so
+//! memory does not grow with the mailbox; decoder threads turn jobs into reports;
+//! the calling thread deduplicates them into the [`ReportStore`] and reports progress.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+use flate2::read::MultiGzDecoder;
+use mail_parser::mailbox::mbox::MessageIterator;
+use rayon::iter::{ParallelBridge, ParallelIterator};
+
+use super::container::{ReadError, read_limited};
+use super::decode::{Decoder, Expect, Sink, claims_report};
+use super::error::{IngestError, Problem};
+use super::source::{Location, Order, Source};
+use super::store::ReportStore;
+use super::walk::{InputFile, expand};
+use super::{LoadOptions, LoadOutcome, Progress};
+
+/// A unit of decoding work: a whole file, or one mbox message.
+struct Job {
+    source: Source,
+    data: Vec<u8>,
+    order: Order,
+    expect: Option<Expect>,
+}
+
+/// What one job, or the reader itself, produced.
+struct Output {
+    order: Order,
+    sink: Sink,
+}
+
+/// Counters the reader updates while it runs.
+#[derive(Default)]
+struct Counters {
+    bytes_read: AtomicU64,
+    files_done: AtomicU64,
+    messages: AtomicU64,
+}
+
+pub fn run(
+    store: &mut ReportStore,
+    paths: &[std::path::PathBuf],
+    options: &LoadOptions,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(&Progress),
+) -> LoadOutcome {
+    let generation = store.begin_load();
+    let (files, walk_problems) = expand(paths);
+    let mut state = Progress {
+        bytes_total: files.iter().map(|f| f.size).sum(),
+        files_total: files.len() as u64,
+        ..Progress::default()
+    };
+    for (file, problem) in walk_problems {
+        let order = Order {
+            generation,
+            file: file as u32,
+            ..Order::default()
+        };
+        store.add_problem(problem, order);
+        state.problems += 1;
+    }
+    let counters = Counters::default();
+    let threads = options.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("tlsrpt-decode-{i}"))
+        .build();
+    let (job_tx, job_rx) = bounded::<Job>(64);
+    let (out_tx, out_rx) = bounded::<Output>(256);
+    std::thread::scope(|scope| {
+        let reader_out = out_tx.clone();
+        let reader = Reader {
+            options,
+            cancel,
+            counters: &counters,
+            generation,
+            jobs: job_tx,
+            out: reader_out,
+        };
+        let spawned = std::thread::Builder::new()
+            .name("tlsrpt-read".into())
+            .spawn_scoped(scope, move || reader.read_all(&files));
+        if let Err(e) = spawned {
+            store.add_problem(
+                Problem {
+                    source: Source::file(Path::new("").into()),
+                    error: IngestError::Io(format!("cannot start reader thread: {e}")),
+                },
+                Order::default(),
+            );
+        }
+        let limits = &options.limits;
+        let decode = move || {
+            let work = |tx: &mut Sender<Output>, job: Job| {
+                let sink = if cancel.load(Relaxed) {
+                    Sink::default()
+                } else {
+                    decode_job(&job, limits)
+                };
+                let _ = tx.send(Output {
+                    order: job.order,
+                    sink,
+                });
+            };
+            let jobs = job_rx.into_iter().par_bridge();
+            match &pool {
+                Ok(pool) => pool.install(|| jobs.for_each_with(out_tx, work)),
+                Err(_) => jobs.for_each_with(out_tx, work),
+            }
+        };
+        let _ = std::thread::Builder::new()
+            .name("tlsrpt-decode".into())
+            .spawn_scoped(scope, decode);
+        collect(store, out_rx, &counters, &mut state, progress);
+    });
+    store.finish_load();
+    LoadOutcome {
+        cancelled: cancel.load(Relaxed),
+        progress: state,
+    }
+}
+
+fn collect(
+    store: &mut ReportStore,
+    outputs: Receiver<Output>,
+    counters: &Counters,
+    state: &mut Progress,
+    progress: &mut dyn FnMut(&Progress),
+) {
+    let mut last_call = Instant::now();
+    let mut sink_messages = 0;
+    for Output { order, sink } in outputs {
+        sink_messages += sink.messages;
+        for (item, (report, source)) in sink.reports.into_iter().enumerate() {
+            let order = Order {
+                item: item as u32,
+                ..order
+            };
+            match store.insert(report, source, order) {
+                super::Inserted::New => state.reports += 1,
+                _ => state.duplicates += 1,
+            }
+        }
+        for (item, problem) in sink.problems.into_iter().enumerate() {
+            store.add_problem(
+                problem,
+                Order {
+                    item: item as u32,
+                    ..order
+                },
+            );
+            state.problems += 1;
+        }
+        for (item, skipped) in sink.skipped.into_iter().enumerate() {
+            store.add_skipped(
+                skipped,
+                Order {
+                    item: item as u32,
+                    ..order
+                },
+            );
+            state.skipped += 1;
+        }
+        if last_call.elapsed() >= Duration::from_millis(50) {
+            read_counters(state, counters, sink_messages);
+            progress(state);
+            last_call = Instant::now();
+        }
+    }
+    read_counters(state, counters, sink_messages);
+    progress(state);
+}
+
+fn read_counters(state: &mut Progress, counters: &Counters, sink_messages: u64) {
+    state.bytes_read = counters.bytes_read.load(Relaxed);
+    state.files_done = counters.files_done.load(Relaxed);
+    state.messages = counters.messages.load(Relaxed) + sink_messages;
+}
+
+fn decode_job(job: &Job, limits: &super::Limits) -> Sink {
+    let decoder = Decoder { limits };
+    let mut sink = Sink::default();
+    match job.expect {
+        Some(expect) => {
+            decoder.decode(&job.data, &job.source, 0, expect, &mut sink);
+        }
+        None => {
+            decoder.decode_message(&job.data, &job.source, 0, &mut sink);
+        }
+    }
+    sink
+}
+
+/// The reader thread's state.
+struct Reader<'a> {
+    options: &'a LoadOptions,
+    cancel: &'a AtomicBool,
+    counters: &'a Counters,
+    generation: u32,
+    jobs: Sender<Job>,
+    out: Sender<Output>,
+}
+
+impl Reader<'_> {
+    fn read_all(&self, files: &[InputFile]) {
+        for (index, file) in files.iter().enumerate() {
+            if self.cancel.load(Relaxed) {
+                break;
+            }
+            let order = Order {
+                generation: self.generation,
+                file: index as u32,
+                ..Order::default()
+            };
+            let source = Source::file(file.path.clone());
+            if let Err(error) = self.read_file(file, &source, order) {
+                self.problem(&source, error, order);
+            }
+            self.counters.files_done.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn problem(&self, source: &Source, error: IngestError, order: Order) {
+        let mut sink = Sink::default();
+        sink.problem(source, error);
+        let _ = self.out.send(Output { order, sink });
+    }
+
+    fn read_file(
+        &self,
+        file: &InputFile,
+        source: &Source,
+        order: Order,
+    ) -> Result<(), IngestError> {
+        let io = |e: std::io::Error| IngestError::Io(e.to_string());
+        let handle = File::open(&file.path).map_err(io)?;
+        let mut reader = BufReader::with_capacity(
+            256 * 1024,
+            CountingReader {
+                inner: handle,
+                counter: &self.counters.bytes_read,
+            },
+        );
+        if reader.fill_buf().map_err(io)?.starts_with(b"From ") {
+            self.stream_mbox(reader, source, order);
+            return Ok(());
+        }
+        let limit = self.options.limits.max_file_size;
+        if file.size > limit {
+            return Err(IngestError::FileTooLarge {
+                size: file.size,
+                limit,
+            });
+        }
+        let data = read_limited(reader, limit, file.size as usize).map_err(|e| match e {
+            ReadError::Io(e) => io(e),
+            ReadError::TooLarge => IngestError::FileTooLarge {
+                size: file.size,
+                limit,
+            },
+        })?;
+        if data.starts_with(&[0x1f, 0x8b]) && gzip_holds_mbox(&data) {
+            let inflated = BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(&data[..]));
+            self.stream_mbox(inflated, source, order);
+            return Ok(());
+        }
+        let claims_report = !file.in_folder || claims_report(&file.path.to_string_lossy());
+        let _ = self.jobs.send(Job {
+            source: source.clone(),
+            data,
+            order,
+            expect: Some(Expect::File { claims_report }),
+        });
+        Ok(())
+    }
+
+    /// Sends each message of an mbox as its own job, never holding more than one.
+    fn stream_mbox(&self, reader: impl BufRead, source: &Source, order: Order) {
+        let limit = self.options.limits.max_message_size;
+        let mut number = 0u64;
+        for message in MessageIterator::new(reader) {
+            if self.cancel.load(Relaxed) {
+                return;
+            }
+            number += 1;
+            let order = Order {
+                message: number,
+                ..order
+            };
+            let message_source = source.with(Location::Message(number));
+            self.counters.messages.fetch_add(1, Relaxed);
+            let message = match message {
+                Ok(message) => message.unwrap_contents(),
+                Err(e) => {
+                    let error = IngestError::Mbox {
+                        after: number - 1,
+                        message: e.to_string(),
+                    };
+                    self.counters.messages.fetch_sub(1, Relaxed);
+                    self.problem(source, error, order);
+                    return;
+                }
+            };
+            if message.len() as u64 > limit {
+                let error = IngestError::FileTooLarge {
+                    size: message.len() as u64,
+                    limit,
+                };
+                self.problem(&message_source, error, order);
+                continue;
+            }
+            let job = Job {
+                source: message_source,
+                data: message,
+                order,
+                expect: None,
+            };
+            if self.jobs.send(job).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Whether gzip data inflates to an mbox (a `.mbox.gz` export), judged by its start.
+fn gzip_holds_mbox(data: &[u8]) -> bool {
+    let mut head = [0u8; 5];
+    MultiGzDecoder::new(data).read_exact(&mut head).is_ok() && &head == b"From "
+}
+
+/// Counts the bytes read from a file, for progress.
+struct CountingReader<'a, R> {
+    inner: R,
+    counter: &'a AtomicU64,
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Relaxed);
+        Ok(n)
+    }
+}

@@ -1,0 +1,83 @@
+//! Expanding the paths a user gave into the files to read.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use walkdir::WalkDir;
+
+use super::error::{IngestError, Problem};
+use super::source::Source;
+
+/// A file to read, with its size for progress.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: Arc<Path>,
+    pub size: u64,
+    /// Found while walking a folder rather than named by the user.
+    pub in_folder: bool,
+}
+
+/// Walks folders recursively (following links, in name order) and returns the files;
+/// paths that cannot be read or walked become problems, each placed before the file
+/// that follows it.
+pub fn expand(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<(usize, Problem)>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let problem = |error| Problem {
+            source: Source::file(Arc::from(path.as_path())),
+            error,
+        };
+        match std::fs::metadata(path) {
+            Err(e) => problems.push((files.len(), problem(IngestError::Io(e.to_string())))),
+            Ok(meta) if meta.is_dir() => walk_folder(path, &mut files, &mut problems),
+            Ok(meta) => files.push(InputFile {
+                path: Arc::from(path.as_path()),
+                size: meta.len(),
+                in_folder: false,
+            }),
+        }
+    }
+    (files, problems)
+}
+
+fn walk_folder(root: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<(usize, Problem)>) {
+    let walker = WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                problems.push((
+                    files.len(),
+                    Problem {
+                        source: Source::file(Arc::from(path.as_path())),
+                        error: IngestError::Walk(walk_error_text(&e)),
+                    },
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        files.push(InputFile {
+            path: Arc::from(entry.path()),
+            size,
+            in_folder: true,
+        });
+    }
+}
+
+fn walk_error_text(e: &walkdir::Error) -> String {
+    if let Some(ancestor) = e.loop_ancestor() {
+        return format!("symbolic link loop back to {}", ancestor.display());
+    }
+    e.io_error()
+        .map(|io| io.to_string())
+        .unwrap_or_else(|| e.to_string())
+}

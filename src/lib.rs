@@ -1,0 +1,9 @@
+//! TLS-RPT Analyzer: read SMTP TLS reports (RFC 8460) from files, archives, e-mails
+//! and mailboxes, and analyze them.
+//!
+//! The core (`report`, `ingest`, `analysis`) does not depend on any GUI crate.
+
+pub mod analysis;
+pub mod export;
+pub mod ingest;
+pub mod report;

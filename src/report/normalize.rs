@@ -1,0 +1,202 @@
+//! Raw serde types to the model: trimming, prefix stripping, defaults, validation.
+
+use super::ReportError;
+use super::datetime::parse_datetime;
+use super::model::*;
+use super::raw::*;
+
+/// Parses one JSON document holding a TLS report (or a list of them).
+///
+/// A UTF-8 byte order mark is skipped; UTF-16 documents with a BOM are transcoded.
+pub fn parse_reports(bytes: &[u8]) -> Result<Vec<Report>, ReportError> {
+    let utf8;
+    let bytes = match transcode_utf16(bytes) {
+        Some(text) => {
+            utf8 = text;
+            utf8.as_bytes()
+        }
+        None => bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+    };
+    let raws: OneOrMany<RawReport> =
+        serde_json::from_slice(bytes).map_err(|e| classify(bytes, e))?;
+    if raws.0.is_empty() {
+        return Err(ReportError::NotTlsReport);
+    }
+    raws.0.into_iter().map(normalize_report).collect()
+}
+
+fn classify(bytes: &[u8], error: serde_json::Error) -> ReportError {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ReportError::InvalidJson {
+            line: error.line(),
+            column: error.column(),
+            message: error.to_string(),
+        },
+        Category::Data if !looks_like_tls_report(bytes) => ReportError::NotTlsReport,
+        Category::Data => ReportError::InvalidReport(error.to_string()),
+    }
+}
+
+fn looks_like_tls_report(bytes: &[u8]) -> bool {
+    is_valid_json(bytes)
+        && serde_json::from_slice::<serde_json::Value>(bytes)
+            .map(|v| v.get("policies").is_some() || v.get("report-id").is_some())
+            .unwrap_or(false)
+}
+
+fn transcode_utf16(bytes: &[u8]) -> Option<String> {
+    let (big_endian, body) = match bytes {
+        [0xFE, 0xFF, rest @ ..] => (true, rest),
+        [0xFF, 0xFE, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    let units = body.chunks_exact(2).map(|c| {
+        if big_endian {
+            u16::from_be_bytes([c[0], c[1]])
+        } else {
+            u16::from_le_bytes([c[0], c[1]])
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or('\u{FFFD}'))
+            .collect(),
+    )
+}
+
+fn normalize_report(raw: RawReport) -> Result<Report, ReportError> {
+    if raw.policies.is_none() && raw.report_id.is_none() {
+        return Err(ReportError::NotTlsReport);
+    }
+    Ok(Report {
+        organization_name: text(
+            raw.organization_name
+                .map(|t| t.0)
+                .unwrap_or_default()
+                .trim(),
+        ),
+        date_range: normalize_date_range(raw.date_range)?,
+        contact_info: non_empty(raw.contact_info),
+        report_id: text(raw.report_id.map(|t| t.0).unwrap_or_default().trim()),
+        policies: raw
+            .policies
+            .unwrap_or_default()
+            .0
+            .into_iter()
+            .map(normalize_policy_result)
+            .collect(),
+    })
+}
+
+/// A missing end is taken as one day after the start and vice versa: RFC 8460 §4.1
+/// reports cover a day, and a report with one usable date still counts.
+fn normalize_date_range(raw: Option<RawDateRange>) -> Result<DateRange, ReportError> {
+    let raw = raw.ok_or_else(|| ReportError::InvalidReport("no date-range".into()))?;
+    let start = raw
+        .start_datetime
+        .as_ref()
+        .and_then(|t| parse_datetime(&t.0));
+    let end = raw.end_datetime.as_ref().and_then(|t| parse_datetime(&t.0));
+    let day = chrono::Duration::days(1);
+    let (start, end) = match (start, end) {
+        (Some(s), Some(e)) => (s, e),
+        (Some(s), None) => (s, s + day),
+        (None, Some(e)) => (e - day, e),
+        (None, None) => {
+            let shown = |t: &Option<LenientText>| {
+                t.as_ref()
+                    .map(|t| format!("{:?}", t.0))
+                    .unwrap_or_else(|| "missing".into())
+            };
+            return Err(ReportError::InvalidReport(format!(
+                "date-range has no readable date-time (start-datetime {}, end-datetime {})",
+                shown(&raw.start_datetime),
+                shown(&raw.end_datetime)
+            )));
+        }
+    };
+    Ok(DateRange { start, end })
+}
+
+fn normalize_policy_result(raw: RawPolicyResult) -> PolicyResult {
+    let failure_details: Vec<FailureDetail> = raw
+        .failure_details
+        .unwrap_or_default()
+        .0
+        .into_iter()
+        .map(normalize_detail)
+        .collect();
+    let summary = raw.summary.unwrap_or_default();
+    let detail_sum = failure_details.iter().map(|d| d.failed_session_count).sum();
+    PolicyResult {
+        policy: normalize_policy(raw.policy.unwrap_or_default()),
+        summary: SessionSummary {
+            total_successful_session_count: summary
+                .total_successful_session_count
+                .map_or(0, |c| c.0),
+            total_failure_session_count: summary
+                .total_failure_session_count
+                .map_or(detail_sum, |c| c.0),
+        },
+        failure_details,
+    }
+}
+
+fn normalize_policy(raw: RawPolicy) -> Policy {
+    Policy {
+        policy_type: PolicyType::parse(&raw.policy_type.map(|t| t.0).unwrap_or_default()),
+        policy_string: raw
+            .policy_string
+            .0
+            .iter()
+            .map(|s| text(s.trim_end_matches(['\r', '\n'])))
+            .collect(),
+        policy_domain: raw.policy_domain.and_then(|t| hostname(&t.0)),
+        mx_host: raw
+            .mx_host
+            .0
+            .iter()
+            .filter_map(|m| hostname(strip_mx_prefix(m)))
+            .collect(),
+    }
+}
+
+/// One producer writes the policy line (`"mx: mx.example.com"`) instead of the pattern.
+fn strip_mx_prefix(value: &str) -> &str {
+    let trimmed = value.trim();
+    match trimmed.get(..3) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("mx:") => trimmed[3..].trim(),
+        _ => trimmed,
+    }
+}
+
+fn normalize_detail(raw: RawFailureDetail) -> FailureDetail {
+    FailureDetail {
+        result_type: ResultType::parse(&raw.result_type.map(|t| t.0).unwrap_or_default()),
+        sending_mta_ip: raw.sending_mta_ip.and_then(|t| IpText::parse(&t.0)),
+        receiving_mx_hostname: raw.receiving_mx_hostname.and_then(|t| hostname(&t.0)),
+        receiving_mx_helo: non_empty(raw.receiving_mx_helo),
+        receiving_ip: raw.receiving_ip.and_then(|t| IpText::parse(&t.0)),
+        failed_session_count: raw.failed_session_count.map_or(0, |c| c.0),
+        additional_information: non_empty(raw.additional_information),
+        failure_reason_code: non_empty(raw.failure_reason_code),
+    }
+}
+
+/// Host and domain names compare case-insensitively and without the root dot.
+fn hostname(value: &str) -> Option<Text> {
+    let name = value.trim().trim_end_matches('.');
+    (!name.is_empty()).then(|| text(&name.to_ascii_lowercase()))
+}
+
+fn non_empty(value: Option<LenientText>) -> Option<Text> {
+    value
+        .map(|t| t.0.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .map(Text::from)
+}
+
+fn text(value: &str) -> Text {
+    Text::from(value)
+}

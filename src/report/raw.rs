@@ -1,0 +1,271 @@
+//! Raw serde types: what producers actually send, accepted leniently.
+//!
+//! Every field is optional; strings, numbers and lists are taken in whatever shape
+//! they come (a count as `"12"`, `mx-host` as a string or a list, one failure detail
+//! as an object instead of a list). Normalization into the model happens in
+//! [`super::normalize`]. Unknown keys are ignored.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawReport {
+    #[serde(rename = "organization-name", alias = "organization_name", default)]
+    pub organization_name: Option<LenientText>,
+    #[serde(rename = "date-range", alias = "date_range", default)]
+    pub date_range: Option<RawDateRange>,
+    #[serde(rename = "contact-info", alias = "contact_info", default)]
+    pub contact_info: Option<LenientText>,
+    #[serde(rename = "report-id", alias = "report_id", default)]
+    pub report_id: Option<LenientText>,
+    #[serde(default)]
+    pub policies: Option<OneOrMany<RawPolicyResult>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawDateRange {
+    #[serde(rename = "start-datetime", alias = "start_datetime", default)]
+    pub start_datetime: Option<LenientText>,
+    #[serde(rename = "end-datetime", alias = "end_datetime", default)]
+    pub end_datetime: Option<LenientText>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawPolicyResult {
+    #[serde(default)]
+    pub policy: Option<RawPolicy>,
+    #[serde(default)]
+    pub summary: Option<RawSummary>,
+    #[serde(rename = "failure-details", alias = "failure_details", default)]
+    pub failure_details: Option<OneOrMany<RawFailureDetail>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawPolicy {
+    #[serde(rename = "policy-type", alias = "policy_type", default)]
+    pub policy_type: Option<LenientText>,
+    #[serde(rename = "policy-string", alias = "policy_string", default)]
+    pub policy_string: StringList,
+    #[serde(rename = "policy-domain", alias = "policy_domain", default)]
+    pub policy_domain: Option<LenientText>,
+    #[serde(rename = "mx-host", alias = "mx_host", default)]
+    pub mx_host: StringList,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawSummary {
+    #[serde(
+        rename = "total-successful-session-count",
+        alias = "total_successful_session_count",
+        default
+    )]
+    pub total_successful_session_count: Option<LenientCount>,
+    #[serde(
+        rename = "total-failure-session-count",
+        alias = "total_failure_session_count",
+        default
+    )]
+    pub total_failure_session_count: Option<LenientCount>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawFailureDetail {
+    #[serde(rename = "result-type", alias = "result_type", default)]
+    pub result_type: Option<LenientText>,
+    #[serde(rename = "sending-mta-ip", alias = "sending_mta_ip", default)]
+    pub sending_mta_ip: Option<LenientText>,
+    #[serde(
+        rename = "receiving-mx-hostname",
+        alias = "receiving_mx_hostname",
+        default
+    )]
+    pub receiving_mx_hostname: Option<LenientText>,
+    #[serde(rename = "receiving-mx-helo", alias = "receiving_mx_helo", default)]
+    pub receiving_mx_helo: Option<LenientText>,
+    #[serde(rename = "receiving-ip", alias = "receiving_ip", default)]
+    pub receiving_ip: Option<LenientText>,
+    #[serde(
+        rename = "failed-session-count",
+        alias = "failed_session_count",
+        default
+    )]
+    pub failed_session_count: Option<LenientCount>,
+    #[serde(
+        rename = "additional-information",
+        alias = "additional_information",
+        default
+    )]
+    pub additional_information: Option<LenientText>,
+    #[serde(rename = "failure-reason-code", alias = "failure_reason_code", default)]
+    pub failure_reason_code: Option<LenientText>,
+}
+
+/// Text sent as a string, number or boolean (a list of them is joined with ", ").
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LenientText(pub String);
+
+impl<'de> Deserialize<'de> for LenientText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TextVisitor).map(LenientText)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Ok(String::new())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<String, A::Error> {
+        Ok(collect_strings(seq)?.join(", "))
+    }
+}
+
+/// A session count sent as a non-negative integer, a whole float or a digit string.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LenientCount(pub u64);
+
+impl<'de> Deserialize<'de> for LenientCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CountVisitor).map(LenientCount)
+    }
+}
+
+struct CountVisitor;
+
+impl<'de> Visitor<'de> for CountVisitor {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a non-negative session count")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+        u64::try_from(v).map_err(|_| E::custom(format!("negative session count {v}")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+        if v >= 0.0 && v.fract() == 0.0 && v < u64::MAX as f64 {
+            Ok(v as u64)
+        } else {
+            Err(E::custom(format!(
+                "session count {v} is not a whole number"
+            )))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+        let t = v.trim();
+        if t.is_empty() {
+            return Ok(0);
+        }
+        t.parse::<u64>()
+            .map_err(|_| E::custom(format!("session count {v:?} is not a number")))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
+        Ok(0)
+    }
+}
+
+/// A list of strings sent as a list, a single string, or null.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StringList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for StringList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ListVisitor;
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = Vec<String>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+                Ok(vec![v.to_string()])
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Vec<String>, E> {
+                Ok(Vec::new())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<String>, A::Error> {
+                collect_strings(seq)
+            }
+        }
+        d.deserialize_any(ListVisitor).map(StringList)
+    }
+}
+
+fn collect_strings<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<String>, A::Error> {
+    let mut out = Vec::new();
+    while let Some(item) = seq.next_element::<Option<LenientText>>()? {
+        if let Some(LenientText(s)) = item {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// A list of objects, or a single object standing for a list of one.
+#[derive(Debug)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ManyVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ManyVisitor<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object or a list of objects")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+                Ok(Vec::new())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+                while let Some(item) = seq.next_element::<Option<T>>()? {
+                    out.extend(item);
+                }
+                Ok(out)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| vec![t])
+            }
+        }
+        d.deserialize_any(ManyVisitor(PhantomData)).map(OneOrMany)
+    }
+}
+
+/// Used to tell a syntax error from valid JSON of the wrong shape.
+pub fn is_valid_json(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<IgnoredAny>(bytes).is_ok()
+}
