@@ -4,6 +4,7 @@
 //! The core (`report`, `ingest`, `analysis`) does not depend on any GUI crate.
 
 pub mod analysis;
+pub mod corpus;
 pub mod export;
 pub mod ingest;
 pub mod report;

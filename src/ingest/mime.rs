@@ -143,10 +143,14 @@ fn part_bytes<'a>(part: &'a MessagePart) -> Cow<'a, [u8]> {
         .unwrap_or_default();
     match declared.as_str() {
         "base64" => {
+            // Up to the first line that is not base64 (a stray boundary, a banner).
             let compact: Vec<u8> = raw
-                .iter()
+                .split(|&b| b == b'\n')
+                .map(|line| line.trim_ascii())
+                .skip_while(|line| line.is_empty())
+                .take_while(|line| line.iter().all(|&b| is_base64_byte(b)))
+                .flatten()
                 .copied()
-                .filter(|b| !b.is_ascii_whitespace())
                 .collect();
             let engine = base64::engine::GeneralPurpose::new(
                 &base64::alphabet::STANDARD,
@@ -164,4 +168,8 @@ fn part_bytes<'a>(part: &'a MessagePart) -> Cow<'a, [u8]> {
             .unwrap_or(Cow::Borrowed(raw)),
         _ => Cow::Borrowed(raw),
     }
+}
+
+fn is_base64_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='
 }

@@ -1,0 +1,147 @@
+//! The summary of generated corpora equals the generator's true totals.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use tlsrpt_analyzer::analysis::Summary;
+use tlsrpt_analyzer::corpus::{CorpusOptions, Layout, generate};
+
+/// Runs the real binary, as a user would.
+fn summary_json(dir: &Path) -> Summary {
+    let output = Command::new(env!("CARGO_BIN_EXE_tlsrpt-analyzer"))
+        .args(["summary", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("run tlsrpt-analyzer");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("summary JSON")
+}
+
+fn relative(dir: &Path, source: &str) -> String {
+    source
+        .strip_prefix(&format!("{}/", dir.display()))
+        .unwrap_or(source)
+        .to_string()
+}
+
+fn assert_matches(dir: &Path, actual: &Summary, expected: &Summary) {
+    assert_eq!(actual.reports, expected.reports, "reports");
+    assert_eq!(actual.duplicates, expected.duplicates, "duplicates");
+    assert_eq!(actual.successful_sessions, expected.successful_sessions);
+    assert_eq!(actual.failed_sessions, expected.failed_sessions);
+    assert_eq!(actual.by_result_type, expected.by_result_type);
+    assert_eq!(actual.by_organization, expected.by_organization);
+    assert_eq!(actual.by_policy, expected.by_policy);
+    assert_eq!(actual.by_day, expected.by_day);
+
+    let sources = |items: Vec<String>| -> BTreeSet<String> { items.into_iter().collect() };
+    let actual_problems = sources(
+        actual
+            .problems
+            .iter()
+            .map(|p| relative(dir, &p.source))
+            .collect(),
+    );
+    let expected_problems = sources(expected.problems.iter().map(|p| p.source.clone()).collect());
+    assert_eq!(actual_problems, expected_problems, "problem sources");
+    let actual_skipped = sources(
+        actual
+            .skipped
+            .iter()
+            .map(|s| relative(dir, &s.source))
+            .collect(),
+    );
+    let expected_skipped = sources(expected.skipped.iter().map(|s| s.source.clone()).collect());
+    assert_eq!(actual_skipped, expected_skipped, "skipped sources");
+
+    let conflicts = |s: &Summary, rel: bool| -> Vec<(String, String, String)> {
+        s.conflicts
+            .iter()
+            .map(|c| {
+                let dropped = if rel {
+                    relative(dir, &c.dropped)
+                } else {
+                    c.dropped.clone()
+                };
+                (c.organization.clone(), c.report_id.clone(), dropped)
+            })
+            .collect()
+    };
+    assert_eq!(
+        conflicts(actual, true),
+        conflicts(expected, false),
+        "conflicts"
+    );
+
+    let mismatches = |s: &Summary| -> BTreeSet<(String, u64, u64)> {
+        s.detail_mismatches
+            .iter()
+            .map(|m| {
+                (
+                    m.report_id.clone(),
+                    m.summary_failed_sessions,
+                    m.detail_failed_sessions,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        mismatches(actual),
+        mismatches(expected),
+        "detail mismatches"
+    );
+}
+
+fn check(layout: Layout, reports: usize, seed: u64) -> Summary {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = CorpusOptions {
+        reports,
+        seed,
+        layout,
+        ..CorpusOptions::default()
+    };
+    let expected = generate(dir.path(), &options).expect("generate");
+    let actual = summary_json(dir.path());
+    assert_matches(dir.path(), &actual, &expected);
+    expected
+}
+
+#[test]
+fn mixed_corpus_with_every_container_and_junk_kind() {
+    let expected = check(Layout::Mixed, 800, 7);
+    // The corpus really holds what the test claims to cover.
+    assert!(expected.duplicates >= 40, "{}", expected.duplicates);
+    assert!(!expected.conflicts.is_empty());
+    assert_eq!(expected.problems.len(), 8);
+    assert_eq!(expected.skipped.len(), 4);
+    assert!(!expected.detail_mismatches.is_empty());
+    assert!(
+        expected
+            .by_result_type
+            .iter()
+            .any(|r| r.result_type == "Testing")
+    );
+    assert!(expected.by_policy.iter().any(|p| p.policy_domain.is_none()));
+}
+
+#[test]
+fn mixed_corpus_other_seed() {
+    check(Layout::Mixed, 250, 99);
+}
+
+#[test]
+fn one_file_per_report_corpus() {
+    let expected = check(Layout::Files, 200, 3);
+    assert!(expected.problems.is_empty());
+}
+
+#[test]
+fn single_mbox_corpus() {
+    let expected = check(Layout::Mbox, 300, 5);
+    assert_eq!(expected.reports, 300);
+}
