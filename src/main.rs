@@ -9,6 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use tlsrpt_analyzer::analysis::Summary;
+
+/// mimalloc keeps memory compact when reports are parsed on worker threads and kept
+/// by the collector; glibc malloc fragments its per-thread arenas here.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tlsrpt_analyzer::export::summary_table;
 use tlsrpt_analyzer::ingest::{self, LoadOptions, Progress, ReportStore};
 

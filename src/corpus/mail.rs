@@ -90,18 +90,54 @@ pub fn report_email(report: &GenReport, json: &str, style: MailStyle) -> (Vec<u8
 fn common_headers(report: &GenReport, from: &str) -> String {
     let domain = &report.domain;
     let date: DateTime<Utc> = report.start() + chrono::Duration::hours(30);
+    // The trace and authentication headers a report collects on its way into a
+    // mailbox (compare the real Google message in mail-tls-rpt/email.eml).
     format!(
-        "Received: from mail-sor-f69.{sub} (mail-sor-f69.{sub} [209.85.220.69])\n\
-         \tby mx1.{domain} with ESMTPS id {id:x}\n\tfor <tlsrpt@{domain}>; {date}\n\
-         DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d={sub}; s=20230601;\n\
+        "Return-Path: <{from}>\n\
+         Delivered-To: tlsrpt@{domain}\n\
+         Received: from mx1.{domain} (localhost [127.0.0.1])\n\
+         \tby imap1.{domain} (Cyrus 3.9) with LMTPA; {date}\n\
+         Received: from filter3.{domain} ([10.202.2.53])\n\
+         \tby mx1.{domain} (LMTPProxy); {date}\n\
+         Received: from mail-sor-f69.{sub} (mail-sor-f69.{sub} [209.85.220.69])\n\
+         \tby mx1.{domain} (Postfix) with ESMTPS id {id:x}\n\
+         \t(version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256)\n\
+         \tfor <tlsrpt@{domain}>; {date}\n\
+         Received-SPF: pass (mx1.{domain}: domain of {from} designates 209.85.220.69 as permitted sender)\n\
+         Authentication-Results: mx1.{domain};\n\
+         \tdkim=pass (2048-bit rsa key sha256) header.d={sub} header.i=@{sub} header.b=Cs/zp0dP;\n\
+         \tdmarc=pass (p=reject,d=none) header.from={sub};\n\
+         \tspf=pass smtp.mailfrom={from} smtp.helo=mail-sor-f69.{sub}\n\
+         ARC-Seal: i=1; a=rsa-sha256; cv=none; d=messagingengine.com; s=fm3; t={ts};\n\
+         \tb=GDhGvUJIvYBO1iHuqwHXnWEF3Vz8kSGyT35ldNK6iYAbAsaAZ7uSm37NHT1HaylmB5dfcJb0WXe9N\n\
+         \t 0JVZRvHF5ow9GfKXeJqqrdCQbM3YbTIKmbtl6+fTd0HbUA6+xDJEswjsJbQkNO1oKlKDTJCJEIVfw\n\
+         \t MGe5pOY1tjXcMcSMlKxuTFpoTtfUntPzX2jWu2tzdzmnKy0cDw3ELAqNy8aQtNyYATfhV/8OJPMI==\n\
+         ARC-Message-Signature: i=1; a=rsa-sha256; c=relaxed/relaxed; d=messagingengine.com;\n\
+         \th=from:to:subject:message-id:date:mime-version:content-type; s=fm3; t={ts};\n\
+         \tbh=2kbhf54mtX06OiZR0UJXeBrUva5J8cL9m64HSgIK/ZE=; b=pTMXpE9AAo2W4JxT1WoVl8NIi9cdT\n\
+         \t dnXSSUG0QIHw2U3wWcHpRYxJfnWcG3CQHkRgoKvOz/nzWtXqj7fi6cXG0YDMcb0Y9nFU8QtHUlNQS\n\
+         \t 9fNeq6TrlMK0N1Q6yy29NYa1aD5BN6iUgoPjV54rr4rXfrESzsPwwFyy2MjSPnq1xFQUN26lpgrA==\n\
+         ARC-Authentication-Results: i=1; mx1.{domain}; dkim=pass header.d={sub};\n\
+         \tdmarc=pass policy.published-domain-policy=reject header.from={sub};\n\
+         \tspf=pass smtp.mailfrom={from}\n\
+         DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d={sub}; s=20230601; t={ts};\n\
          \th=to:from:subject:message-id:tls-report-submitter:tls-report-domain:date:mime-version;\n\
          \tbh=2kbhf54mtX06OiZR0UJXeBrUva5J8cL9m64HSgIK/ZE=;\n\
          \tb=Cs/zp0dPa8Zb3WMk43VziKHVlqbSVZF4Gq8tBYkuxL33uEc3AqljrKSVZ5E0C446LBrUhzyyuS2eLhBCvQuO77yL\n\
          \t h4TcG5jwQMoriYmo9wZ7JLIqwE2QBkkiSPCk1ct58Qb2VQydO2tg9bjWGHQoZy/O6BsC/VthxvX9N1MdpIFxyIWJ==\n\
+         X-Google-DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=1e100.net; s=20230601; t={ts};\n\
+         \th=to:from:subject:message-id:tls-report-submitter:tls-report-domain:date:mime-version;\n\
+         \tbh=2kbhf54mtX06OiZR0UJXeBrUva5J8cL9m64HSgIK/ZE=;\n\
+         \tb=Km8Ja8rTgTf+ATDmnkkHziqaZ2KACK7Sv/ZJlZMHFzjzYGYrn1DBBMEUoe4x8yAYCpVuwHLTcRbHTQoA7sFqBnQ\n\
+         \t PYTVtFHMjIg38kv1Wq3Tm0tzjL4Mfa7uj1oM7GqXGBmhRMkrKx0rBPhUu0l2U2e5q5DVpSjAv7fxq==\n\
+         X-Gm-Message-State: AOJu0YyZ4W3mZcPDUlxXHjD0H7zZ8gIGa5n0M2Lq6rTSYX1jy8mWvyQv\n\
+         \tQWg6H3w9v0kVJm5aLrNh0mAkk6vF7Yq3FqgDzs0sL9ZyS3kFhk6c1O7iU8N=\n\
+         X-Google-Smtp-Source: AGHT+IFt6z0pj3RhVmbk1iT2Ak7yQv2NqSx5cO2D3uzVfG7aKJ7pR0Xk4b9mHfQ==\n\
+         X-Received: by 2002:a05:6a00:1a8e:b0:70d:2a88:a4a0 with SMTP id {id:x}; {date}\n\
          MIME-Version: 1.0\n\
          From: {from}\n\
          To: tlsrpt@{domain}\n\
-         Date: {rfc2822}\n\
+         Date: {date}\n\
          Subject: Report Domain: {domain} Submitter: {sub}\n Report-ID: <{rid}>\n\
          Message-ID: <{id:x}@{sub}>\n\
          TLS-Report-Domain: {domain}\n\
@@ -109,7 +145,7 @@ fn common_headers(report: &GenReport, from: &str) -> String {
         sub = report.producer.submitter(),
         id = date.timestamp_micros(),
         date = date.to_rfc2822(),
-        rfc2822 = date.to_rfc2822(),
+        ts = date.timestamp(),
         rid = report.report_id,
     )
 }

@@ -48,7 +48,8 @@ impl DateRange {
 /// One entry of "policies": the policy, its summary and its failure details.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PolicyResult {
-    pub policy: Policy,
+    /// Shared: the same policy appears in many reports (every sender, every day).
+    pub policy: Arc<Policy>,
     pub summary: SessionSummary,
     /// "failure-details": absent, `[]` or a list; absent and `[]` mean the same.
     pub failure_details: Vec<FailureDetail>,

@@ -79,13 +79,7 @@ fn normalize_report(raw: RawReport) -> Result<Report, ReportError> {
         date_range: normalize_date_range(raw.date_range)?,
         contact_info: non_empty(raw.contact_info),
         report_id: text(raw.report_id.map(|t| t.0).unwrap_or_default().trim()),
-        policies: raw
-            .policies
-            .unwrap_or_default()
-            .0
-            .into_iter()
-            .map(normalize_policy_result)
-            .collect(),
+        policies: map_exact(raw.policies.unwrap_or_default().0, normalize_policy_result),
     })
 }
 
@@ -120,17 +114,11 @@ fn normalize_date_range(raw: Option<RawDateRange>) -> Result<DateRange, ReportEr
 }
 
 fn normalize_policy_result(raw: RawPolicyResult) -> PolicyResult {
-    let failure_details: Vec<FailureDetail> = raw
-        .failure_details
-        .unwrap_or_default()
-        .0
-        .into_iter()
-        .map(normalize_detail)
-        .collect();
+    let failure_details = map_exact(raw.failure_details.unwrap_or_default().0, normalize_detail);
     let summary = raw.summary.unwrap_or_default();
     let detail_sum = failure_details.iter().map(|d| d.failed_session_count).sum();
     PolicyResult {
-        policy: normalize_policy(raw.policy.unwrap_or_default()),
+        policy: std::sync::Arc::new(normalize_policy(raw.policy.unwrap_or_default())),
         summary: SessionSummary {
             total_successful_session_count: summary
                 .total_successful_session_count
@@ -199,4 +187,14 @@ fn non_empty(value: Option<LenientText>) -> Option<Text> {
 
 fn text(value: &str) -> Text {
     Text::from(value)
+}
+
+/// Maps into a new vector of exactly the needed size.
+///
+/// `into_iter().map().collect()` would reuse the raw vector's allocation, sized for
+/// the much larger raw type, and keep it for as long as the report lives.
+fn map_exact<R, T>(raw: Vec<R>, f: impl FnMut(R) -> T) -> Vec<T> {
+    let mut out = Vec::with_capacity(raw.len());
+    out.extend(raw.into_iter().map(f));
+    out
 }

@@ -139,11 +139,11 @@ fn decode_tlsa(strings: &[Text]) -> Vec<TlsaRecord> {
     let mut records = Vec::new();
     for s in strings {
         let s = s.trim();
-        if s.starts_with('[') {
-            if let Ok(inner) = serde_json::from_str::<Vec<String>>(s) {
-                records.extend(inner.iter().map(|r| parse_tlsa(r)));
-                continue;
-            }
+        if s.starts_with('[')
+            && let Ok(inner) = serde_json::from_str::<Vec<String>>(s)
+        {
+            records.extend(inner.iter().map(|r| parse_tlsa(r)));
+            continue;
         }
         if !s.is_empty() {
             records.push(parse_tlsa(s));
