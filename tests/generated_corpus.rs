@@ -145,3 +145,17 @@ fn single_mbox_corpus() {
     let expected = check(Layout::Mbox, 300, 5);
     assert_eq!(expected.reports, 300);
 }
+
+/// The demo data in `sample-data/` reads exactly as generated
+/// (`tests/fixtures/sample-data.expected.json`, see README "Sample data").
+#[test]
+fn sample_data_matches_its_expected_summary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("sample-data");
+    let expected_json = std::fs::read(root.join("tests/fixtures/sample-data.expected.json"))
+        .expect("expected summary of sample-data");
+    let expected: Summary = serde_json::from_slice(&expected_json).expect("expected JSON");
+    let actual = summary_json(&dir);
+    assert_matches(&dir, &actual, &expected);
+    assert!(actual.reports > 1000);
+}

@@ -154,7 +154,16 @@ pub fn draw_report(
         Producer::Microsoft => Some("tlsrpt-noreply@microsoft.com".into()),
         other => Some(format!("tlsrpt@{}", other.submitter())),
     };
-    let policies = draw_policies(rng, producer, &domain);
+    // Each domain moves from a testing policy to an enforce policy half-way through;
+    // Microsoft keeps applying the cached old policy for a few days longer.
+    let switch = (days / 2 + (slot / days) % 7) as i64
+        + if producer == Producer::Microsoft {
+            4
+        } else {
+            0
+        };
+    let enforcing = (day - first_day).num_days() >= switch;
+    let policies = draw_policies(rng, producer, &domain, enforcing);
     GenReport {
         producer,
         report_id,
@@ -172,7 +181,12 @@ fn day_epoch(day: NaiveDate) -> i64 {
         .timestamp()
 }
 
-fn draw_policies(rng: &mut StdRng, producer: Producer, domain: &str) -> Vec<GenPolicy> {
+fn draw_policies(
+    rng: &mut StdRng,
+    producer: Producer,
+    domain: &str,
+    enforcing: bool,
+) -> Vec<GenPolicy> {
     let has_sts = !domain.starts_with("nosts");
     let mut policies = Vec::new();
     if !has_sts || rng.random_bool(0.1) {
@@ -183,6 +197,7 @@ fn draw_policies(rng: &mut StdRng, producer: Producer, domain: &str) -> Vec<GenP
             "no-policy-found",
             policy_domain,
             domain,
+            enforcing,
         ));
     } else {
         policies.push(draw_policy(
@@ -191,6 +206,7 @@ fn draw_policies(rng: &mut StdRng, producer: Producer, domain: &str) -> Vec<GenP
             "sts",
             Some(domain.into()),
             domain,
+            enforcing,
         ));
     }
     if producer == Producer::Microsoft && rng.random_bool(0.2) {
@@ -200,6 +216,7 @@ fn draw_policies(rng: &mut StdRng, producer: Producer, domain: &str) -> Vec<GenP
             "tlsa",
             Some(domain.into()),
             domain,
+            enforcing,
         ));
     }
     policies
@@ -211,8 +228,13 @@ fn draw_policy(
     policy_type: &'static str,
     policy_domain: Option<String>,
     domain: &str,
+    enforcing: bool,
 ) -> GenPolicy {
-    let mode = ["enforce", "testing", "enforce"][rng.random_range(0..3)];
+    let (mode, max_age) = if enforcing {
+        ("enforce", 604_800)
+    } else {
+        ("testing", 86_400)
+    };
     let (policy_string, mx_host) = match policy_type {
         "sts" => {
             let strings = vec![
@@ -220,10 +242,7 @@ fn draw_policy(
                 format!("mode: {mode}"),
                 format!("mx: mx1.{domain}"),
                 format!("mx: *.mail.{domain}"),
-                format!(
-                    "max_age: {}",
-                    [86_400, 604_800, 2_592_000][rng.random_range(0..3)]
-                ),
+                format!("max_age: {max_age}"),
             ];
             let mx = vec![format!("mx1.{domain}"), format!("*.mail.{domain}")];
             match producer {
@@ -271,7 +290,7 @@ fn draw_detail(rng: &mut StdRng, producer: Producer, domain: &str) -> GenDetail 
     let result_type = if producer == Producer::Sloppy && rng.random_bool(0.3) {
         RESULT_TYPES[11]
     } else {
-        RESULT_TYPES[rng.random_range(0..11)]
+        weighted_result_type(rng)
     };
     let no_ips = matches!(producer, Producer::MailRu)
         || (producer == Producer::Microsoft && result_type == "sts-policy-fetch-error");
@@ -307,4 +326,18 @@ fn draw_detail(rng: &mut StdRng, producer: Producer, domain: &str) -> GenDetail 
         count: rng.random_range(1..200),
         failure_reason_code: reason,
     }
+}
+
+/// Result types in roughly the proportions real reports show: mostly missing
+/// STARTTLS and certificate trouble, rarely DANE.
+fn weighted_result_type(rng: &mut StdRng) -> &'static str {
+    const WEIGHTS: [u32; 11] = [30, 15, 10, 8, 10, 2, 2, 2, 15, 3, 3];
+    let mut pick = rng.random_range(0..WEIGHTS.iter().sum::<u32>());
+    for (weight, result_type) in WEIGHTS.iter().zip(RESULT_TYPES) {
+        if pick < *weight {
+            return result_type;
+        }
+        pick -= weight;
+    }
+    RESULT_TYPES[0]
 }
