@@ -1,0 +1,5 @@
+//! The subcommands of the `tlsrpt-analyzer` binary. Each module parses nothing
+//! itself: `main.rs` holds the clap definitions and calls `run`.
+
+pub mod load;
+pub mod summary;
