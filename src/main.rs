@@ -5,6 +5,7 @@ mod cli;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use tlsrpt_analyzer::analysis::Dimension;
 
 /// mimalloc keeps memory compact when reports are parsed on worker threads and kept
 /// by the collector; glibc malloc fragments its per-thread arenas here.
@@ -29,6 +30,32 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = cli::summary::Format::Table)]
         format: cli::summary::Format,
+        /// Group by one or two dimensions (e.g. organization,result-type).
+        #[arg(long, value_delimiter = ',', value_parser = cli::filter::parse_dimension)]
+        by: Vec<Dimension>,
+        #[command(flatten)]
+        filter: cli::filter::FilterArgs,
+        /// Decoder threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Report files, archives, e-mails, mbox files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Write every table (reports, failure details, series, health, a summary by
+    /// every dimension) as CSV and/or JSON files into a folder.
+    Export {
+        /// Folder to write into (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = cli::export::ExportFormat::Csv)]
+        format: cli::export::ExportFormat,
+        /// Also write a table grouped by these one or two dimensions (e.g.
+        /// day,organization).
+        #[arg(long, value_delimiter = ',', value_parser = cli::filter::parse_dimension)]
+        by: Vec<Dimension>,
+        #[command(flatten)]
+        filter: cli::filter::FilterArgs,
         /// Decoder threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
@@ -42,8 +69,31 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Summary {
             format,
+            by,
+            filter,
             threads,
             paths,
-        } => cli::summary::run(format, threads, &paths),
+        } => cli::summary::run(cli::summary::SummaryArgs {
+            format,
+            by,
+            filter,
+            threads,
+            paths,
+        }),
+        Command::Export {
+            out,
+            format,
+            by,
+            filter,
+            threads,
+            paths,
+        } => cli::export::run(cli::export::ExportArgs {
+            out,
+            format,
+            by: if by.is_empty() { Vec::new() } else { vec![by] },
+            filter,
+            threads,
+            paths,
+        }),
     }
 }

@@ -4,10 +4,12 @@
 //! from each policy's summary; `by_result_type` sums the failure details; a report's
 //! sessions belong to the UTC day of its start-datetime.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
+use super::dataset::Dataset;
+use super::dimension::Dimension;
+use super::filter::{Filter, Selection, select};
+use super::group::{GroupRow, group_by};
 use crate::ingest::ReportStore;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,7 +24,7 @@ pub struct Summary {
     pub skipped: Vec<SourceSkipped>,
     pub by_result_type: Vec<ResultTypeRow>,
     pub by_organization: Vec<OrganizationRow>,
-    pub by_policy: Vec<PolicyRow>,
+    pub by_policy: Vec<PolicySummaryRow>,
     pub by_day: Vec<DayRow>,
     /// Dropped copies whose content differs from the kept copy.
     #[serde(default)]
@@ -58,7 +60,7 @@ pub struct OrganizationRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PolicyRow {
+pub struct PolicySummaryRow {
     pub policy_type: String,
     pub policy_domain: Option<String>,
     pub successful_sessions: u64,
@@ -90,25 +92,23 @@ pub struct MismatchRow {
     pub detail_failed_sessions: u64,
 }
 
-/// Successful and failed session counts.
-#[derive(Debug, Clone, Copy, Default)]
-struct Sessions {
-    successful: u64,
-    failed: u64,
-}
-
-impl Sessions {
-    fn add(&mut self, successful: u64, failed: u64) {
-        self.successful += successful;
-        self.failed += failed;
-    }
-}
-
 impl Summary {
     /// Summarizes everything in `store`.
     pub fn of(store: &ReportStore) -> Summary {
-        let mut summary = Summary {
+        Summary::filtered(store, &Dataset::from_store(store), &Filter::default())
+    }
+
+    /// Summarizes what `filter` keeps of `dataset` (built from `store`); problems,
+    /// skipped inputs, duplicates and conflicts are the store's, unfiltered.
+    pub fn filtered(store: &ReportStore, dataset: &Dataset, filter: &Filter) -> Summary {
+        let selection = select(dataset, filter);
+        let table = |dimension| group_by(dataset, &selection, &[dimension]).rows;
+        let total = group_by(dataset, &selection, &[]).total;
+        Summary {
+            reports: total.reports,
             duplicates: store.duplicates(),
+            successful_sessions: total.successful_sessions,
+            failed_sessions: total.failed_sessions,
             problems: store
                 .problems()
                 .map(|p| SourceProblem {
@@ -123,6 +123,38 @@ impl Summary {
                     reason: s.reason.to_string(),
                 })
                 .collect(),
+            by_result_type: table(Dimension::ResultType)
+                .into_iter()
+                .map(|row| ResultTypeRow {
+                    result_type: first_label(&row),
+                    failed_sessions: row.measures.detail_failed_sessions,
+                })
+                .collect(),
+            by_organization: table(Dimension::Organization)
+                .into_iter()
+                .map(|row| OrganizationRow {
+                    organization: first_label(&row),
+                    successful_sessions: row.measures.successful_sessions,
+                    failed_sessions: row.measures.failed_sessions,
+                })
+                .collect(),
+            by_policy: table(Dimension::Policy)
+                .into_iter()
+                .map(|row| PolicySummaryRow {
+                    policy_type: first_label(&row),
+                    policy_domain: row.labels.get(1).filter(|d| !d.is_empty()).cloned(),
+                    successful_sessions: row.measures.successful_sessions,
+                    failed_sessions: row.measures.failed_sessions,
+                })
+                .collect(),
+            by_day: table(Dimension::Day)
+                .into_iter()
+                .map(|row| DayRow {
+                    day: first_label(&row),
+                    successful_sessions: row.measures.successful_sessions,
+                    failed_sessions: row.measures.failed_sessions,
+                })
+                .collect(),
             conflicts: store
                 .conflicts()
                 .iter()
@@ -133,79 +165,38 @@ impl Summary {
                     dropped: c.dropped.to_string(),
                 })
                 .collect(),
-            ..Summary::default()
-        };
-        let mut by_result_type: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut by_organization: BTreeMap<&str, Sessions> = BTreeMap::new();
-        let mut by_policy: BTreeMap<(&str, Option<&str>), Sessions> = BTreeMap::new();
-        let mut by_day: BTreeMap<chrono::NaiveDate, Sessions> = BTreeMap::new();
-        for loaded in store.reports() {
-            let report = &loaded.report;
-            summary.reports += 1;
-            let day = report.date_range.day();
-            for policy in &report.policies {
-                let ok = policy.summary.total_successful_session_count;
-                let failed = policy.summary.total_failure_session_count;
-                summary.successful_sessions += ok;
-                summary.failed_sessions += failed;
-                by_organization
-                    .entry(&report.organization_name)
-                    .or_default()
-                    .add(ok, failed);
-                let key = (
-                    policy.policy.policy_type.as_str(),
-                    policy.policy.policy_domain.as_deref(),
-                );
-                by_policy.entry(key).or_default().add(ok, failed);
-                by_day.entry(day).or_default().add(ok, failed);
-                for detail in &policy.failure_details {
-                    *by_result_type
-                        .entry(detail.result_type.as_str())
-                        .or_default() += detail.failed_session_count;
-                }
-                if policy.details_disagree() {
-                    summary.detail_mismatches.push(MismatchRow {
-                        source: loaded.source.to_string(),
-                        report_id: report.report_id.to_string(),
-                        policy_domain: policy.policy.policy_domain.as_deref().map(String::from),
-                        summary_failed_sessions: failed,
-                        detail_failed_sessions: policy.detail_failure_count(),
-                    });
-                }
-            }
+            detail_mismatches: mismatches(store, dataset, &selection),
         }
-        summary.by_result_type = by_result_type
-            .into_iter()
-            .map(|(result_type, failed_sessions)| ResultTypeRow {
-                result_type: result_type.to_string(),
-                failed_sessions,
-            })
-            .collect();
-        summary.by_organization = by_organization
-            .into_iter()
-            .map(|(organization, s)| OrganizationRow {
-                organization: organization.to_string(),
-                successful_sessions: s.successful,
-                failed_sessions: s.failed,
-            })
-            .collect();
-        summary.by_policy = by_policy
-            .into_iter()
-            .map(|((policy_type, policy_domain), s)| PolicyRow {
-                policy_type: policy_type.to_string(),
-                policy_domain: policy_domain.map(String::from),
-                successful_sessions: s.successful,
-                failed_sessions: s.failed,
-            })
-            .collect();
-        summary.by_day = by_day
-            .into_iter()
-            .map(|(day, s)| DayRow {
-                day: day.format("%Y-%m-%d").to_string(),
-                successful_sessions: s.successful,
-                failed_sessions: s.failed,
-            })
-            .collect();
-        summary
     }
+}
+
+fn first_label(row: &GroupRow) -> String {
+    row.labels.first().cloned().unwrap_or_default()
+}
+
+/// Selected policies whose failure details do not add up to their summary.
+fn mismatches(store: &ReportStore, dataset: &Dataset, selection: &Selection) -> Vec<MismatchRow> {
+    dataset
+        .policies
+        .iter()
+        .enumerate()
+        .filter(|(p, policy)| selection.policies[*p] && policy.failed != policy.detail_failed)
+        .map(|(_, policy)| {
+            let report = dataset.report_of(policy);
+            let source = store
+                .reports()
+                .get(report.store_index as usize)
+                .map(|r| r.source.to_string())
+                .unwrap_or_default();
+            MismatchRow {
+                source,
+                report_id: dataset.text(report.report_id).to_string(),
+                policy_domain: Some(dataset.text(policy.policy_domain))
+                    .filter(|d| !d.is_empty())
+                    .map(String::from),
+                summary_failed_sessions: policy.failed,
+                detail_failed_sessions: policy.detail_failed,
+            }
+        })
+        .collect()
 }

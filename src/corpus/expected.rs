@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::model::GenReport;
 use crate::analysis::{
-    ConflictRow, DayRow, MismatchRow, OrganizationRow, PolicyRow, ResultTypeRow, SourceProblem,
-    SourceSkipped, Summary,
+    ConflictRow, DayRow, MismatchRow, OrganizationRow, PolicySummaryRow, ResultTypeRow,
+    SourceProblem, SourceSkipped, Summary,
 };
 
 #[derive(Debug, Default)]
@@ -108,12 +108,14 @@ impl Expected {
         s.by_policy = self
             .by_policy
             .into_iter()
-            .map(|((policy_type, policy_domain), (ok, failed))| PolicyRow {
-                policy_type,
-                policy_domain,
-                successful_sessions: ok,
-                failed_sessions: failed,
-            })
+            .map(
+                |((policy_type, policy_domain), (ok, failed))| PolicySummaryRow {
+                    policy_type,
+                    policy_domain,
+                    successful_sessions: ok,
+                    failed_sessions: failed,
+                },
+            )
             .collect();
         s.by_day = self
             .by_day

@@ -51,8 +51,10 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 pub fn zip_of(members: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
     for (name, data) in members {
+        // A fixed time keeps regenerated corpora byte-identical.
         let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default());
         let _ = writer.start_file(name.as_str(), options);
         let _ = writer.write_all(data);
     }

@@ -250,14 +250,7 @@ fn draw_policy(
                 _ => (strings, mx),
             }
         }
-        "tlsa" => (
-            vec![format!(
-                "[\"3 1 1 {:064X}\",\"3 1 1 {:064X}\"]",
-                rng.random::<u64>(),
-                rng.random::<u64>()
-            )],
-            Vec::new(),
-        ),
+        "tlsa" => (vec![tlsa_records(domain)], Vec::new()),
         _ => (Vec::new(), Vec::new()),
     };
     let successful = rng.random_range(0..2_000u64);
@@ -340,4 +333,21 @@ fn weighted_result_type(rng: &mut StdRng) -> &'static str {
         pick -= weight;
     }
     RESULT_TYPES[0]
+}
+
+/// Microsoft's TLSA policy string: one string holding a JSON list of the domain's
+/// two TLSA records (current and next key), the same every day.
+fn tlsa_records(domain: &str) -> String {
+    let digest = |salt: u64| {
+        let mut hash = 0xcbf2_9ce4_8422_2325u64 ^ salt;
+        (0..4)
+            .map(|round| {
+                for byte in domain.bytes().chain([round as u8]) {
+                    hash = (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3);
+                }
+                format!("{hash:016X}")
+            })
+            .collect::<String>()
+    };
+    format!("[\"3 1 1 {}\",\"3 1 1 {}\"]", digest(1), digest(2))
 }

@@ -1,5 +1,9 @@
-//! Output formats for analysis results.
+//! Output formats for analysis results: CSV and JSON tables, terminal text.
 
+mod records;
 mod text;
+mod write;
 
-pub use text::summary_table;
+pub use records::*;
+pub use text::{group_table_text, summary_table};
+pub use write::*;

@@ -155,3 +155,77 @@ fn table(out: &mut String, title: &str, header: &[&str], rows: impl Iterator<Ite
         let _ = writeln!(out, "  {}", line.trim_end());
     }
 }
+
+/// Renders a grouped table as aligned text, with its total. Rates are percentages;
+/// multi-line values (policy strings) are joined with "; ".
+pub fn group_table_text(table: &crate::analysis::GroupTable) -> String {
+    let sessions = table.has_session_counts();
+    let mut header: Vec<&str> = table.key_columns();
+    if sessions {
+        header.extend([
+            "reports",
+            "successful",
+            "failed",
+            "total",
+            "success",
+            "detail failed",
+            "share",
+            "first day",
+            "last day",
+        ]);
+    } else {
+        header.extend(["reports", "detail failed", "share", "first day", "last day"]);
+    }
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let rows = table.rows.iter().map(|row| {
+        let m = &row.measures;
+        let mut cells: Vec<String> = row
+            .labels
+            .iter()
+            .map(|l| {
+                if l.is_empty() {
+                    "-".into()
+                } else {
+                    l.replace('\n', "; ")
+                }
+            })
+            .collect();
+        cells.push(m.reports.to_string());
+        if sessions {
+            cells.extend([
+                m.successful_sessions.to_string(),
+                m.failed_sessions.to_string(),
+                m.total_sessions().to_string(),
+                rate(m.success_rate()),
+            ]);
+        }
+        cells.extend([
+            m.detail_failed_sessions.to_string(),
+            rate(table.detail_share(row)),
+            day(m.first_date()),
+            day(m.last_date()),
+        ]);
+        cells
+    });
+    let mut out = String::new();
+    let title = if table.dimensions.is_empty() {
+        "Total".to_string()
+    } else {
+        let names: Vec<&str> = table.dimensions.iter().map(|d| d.title()).collect();
+        format!("By {}", names.join(" and "))
+    };
+    self::table(&mut out, &title, &header, rows);
+    let t = &table.total;
+    let _ = writeln!(
+        out,
+        "\nTotal: {} reports, {} successful and {} failed sessions ({} by failure details)",
+        t.reports, t.successful_sessions, t.failed_sessions, t.detail_failed_sessions
+    );
+    out
+}
+
+fn rate(value: Option<f64>) -> String {
+    value
+        .map(|v| format!("{:.2} %", v * 100.0))
+        .unwrap_or_default()
+}

@@ -1,0 +1,179 @@
+//! Filters, and the rows they select.
+//!
+//! Report and policy filters (dates, organizations, policy domains and types) keep
+//! policies and their details. Detail filters (result types, MX hosts) keep the
+//! matching failure details, and the policies that have at least one of them. The
+//! text filter keeps rows where any string of the row, its policy or its report
+//! contains the text (case-insensitive).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::dataset::{Dataset, date_day};
+use super::strings::Sym;
+
+/// What to keep. Empty lists and `None` keep everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    /// First UTC day (of the reports' start), inclusive.
+    pub from: Option<NaiveDate>,
+    /// Last UTC day, inclusive.
+    pub to: Option<NaiveDate>,
+    /// Policy domains; `""` stands for reports that name none.
+    pub policy_domains: Vec<String>,
+    pub organizations: Vec<String>,
+    pub policy_types: Vec<String>,
+    pub result_types: Vec<String>,
+    /// Receiving MX hostnames of failure details.
+    pub mx_hosts: Vec<String>,
+    /// Free text matched against every string column.
+    pub text: String,
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    fn has_detail_filter(&self) -> bool {
+        !self.result_types.is_empty() || !self.mx_hosts.is_empty()
+    }
+}
+
+/// The rows a filter keeps.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub policies: Vec<bool>,
+    pub details: Vec<bool>,
+    /// Per kept policy: its kept details' failed sessions.
+    pub policy_detail_failed: Vec<u64>,
+}
+
+impl Selection {
+    pub fn policy_count(&self) -> usize {
+        self.policies.iter().filter(|&&k| k).count()
+    }
+}
+
+/// A set of symbols a column must be in; `None` accepts any.
+struct SymSet(Option<Vec<Sym>>);
+
+impl SymSet {
+    /// Values are looked up exactly, then ignoring ASCII case.
+    fn new(dataset: &Dataset, values: &[String]) -> SymSet {
+        if values.is_empty() {
+            return SymSet(None);
+        }
+        let mut syms = Vec::new();
+        for value in values {
+            match dataset.strings.lookup(value) {
+                Some(sym) => syms.push(sym),
+                None => syms.extend(
+                    dataset
+                        .strings
+                        .iter()
+                        .filter(|(_, s)| s.eq_ignore_ascii_case(value))
+                        .map(|(sym, _)| sym),
+                ),
+            }
+        }
+        SymSet(Some(syms))
+    }
+
+    fn contains(&self, sym: Sym) -> bool {
+        self.0.as_ref().is_none_or(|set| set.contains(&sym))
+    }
+}
+
+/// Which strings contain the search text; `None` when there is no text.
+fn text_hits(dataset: &Dataset, text: &str) -> Option<Vec<bool>> {
+    let needle = text.trim().to_lowercase();
+    if needle.is_empty() {
+        return None;
+    }
+    Some(
+        dataset
+            .strings
+            .iter()
+            .map(|(_, s)| s.to_lowercase().contains(&needle))
+            .collect(),
+    )
+}
+
+/// Selects the rows `filter` keeps.
+pub fn select(dataset: &Dataset, filter: &Filter) -> Selection {
+    let from = filter.from.map_or(i32::MIN, date_day);
+    let to = filter.to.map_or(i32::MAX, date_day);
+    let organizations = SymSet::new(dataset, &filter.organizations);
+    let domains = SymSet::new(dataset, &filter.policy_domains);
+    let types = SymSet::new(dataset, &filter.policy_types);
+    let results = SymSet::new(dataset, &filter.result_types);
+    let mx_hosts = SymSet::new(dataset, &filter.mx_hosts);
+    let hits = text_hits(dataset, &filter.text);
+    let hit = |sym: Sym| hits.as_ref().is_none_or(|h| h[sym.0 as usize]);
+    let detail_filtered = filter.has_detail_filter() || hits.is_some();
+
+    let mut selection = Selection {
+        policies: vec![false; dataset.policies.len()],
+        details: vec![false; dataset.details.len()],
+        policy_detail_failed: vec![0; dataset.policies.len()],
+    };
+    for report in &dataset.reports {
+        if report.day < from || report.day > to || !organizations.contains(report.organization) {
+            continue;
+        }
+        let report_hit = hits.is_some()
+            && (hit(report.organization) || hit(report.report_id) || hit(report.contact_info));
+        for p in report.policies.clone() {
+            let policy = &dataset.policies[p as usize];
+            if !domains.contains(policy.policy_domain) || !types.contains(policy.policy_type) {
+                continue;
+            }
+            let policy_hit = report_hit
+                || (hits.is_some()
+                    && [
+                        policy.policy_type,
+                        policy.policy_domain,
+                        policy.mode,
+                        policy.version,
+                    ]
+                    .into_iter()
+                    .any(hit));
+            let mut kept_details = 0u64;
+            let mut any_detail = false;
+            for d in policy.details.clone() {
+                let detail = &dataset.details[d as usize];
+                let text_ok = policy_hit
+                    || [
+                        detail.result_type,
+                        detail.sending_mta_ip,
+                        detail.receiving_ip,
+                        detail.receiving_mx_hostname,
+                        detail.receiving_mx_helo,
+                        detail.failure_reason_code,
+                        detail.additional_information,
+                    ]
+                    .into_iter()
+                    .any(|s| hits.is_none() || hit(s));
+                if text_ok
+                    && results.contains(detail.result_type)
+                    && mx_hosts.contains(detail.receiving_mx_hostname)
+                {
+                    selection.details[d as usize] = true;
+                    kept_details += detail.failed_session_count;
+                    any_detail = true;
+                }
+            }
+            let kept = if detail_filtered {
+                any_detail || (policy_hit && !filter.has_detail_filter())
+            } else {
+                true
+            };
+            if kept {
+                selection.policies[p as usize] = true;
+                selection.policy_detail_failed[p as usize] = kept_details;
+            }
+        }
+    }
+    selection
+}

@@ -1,0 +1,78 @@
+//! Interned strings: every distinct value of a column is stored once and rows hold
+//! 4-byte symbols, which makes filtering and grouping compare integers.
+
+use std::collections::HashMap;
+
+use crate::report::Text;
+
+/// A symbol for an interned string. [`Sym::NONE`] is the empty string, used for
+/// absent values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Sym(pub u32);
+
+impl Sym {
+    pub const NONE: Sym = Sym(0);
+
+    pub fn is_none(self) -> bool {
+        self == Sym::NONE
+    }
+}
+
+/// The string table of a dataset.
+#[derive(Debug, Clone)]
+pub struct Strings {
+    list: Vec<Text>,
+    map: HashMap<Text, Sym>,
+}
+
+impl Default for Strings {
+    fn default() -> Strings {
+        let empty: Text = Text::from("");
+        Strings {
+            list: vec![empty.clone()],
+            map: HashMap::from([(empty, Sym::NONE)]),
+        }
+    }
+}
+
+impl Strings {
+    pub fn intern(&mut self, value: &str) -> Sym {
+        if let Some(&sym) = self.map.get(value) {
+            return sym;
+        }
+        let sym = Sym(self.list.len() as u32);
+        let text = Text::from(value);
+        self.list.push(text.clone());
+        self.map.insert(text, sym);
+        sym
+    }
+
+    pub fn intern_opt(&mut self, value: Option<&str>) -> Sym {
+        value.map_or(Sym::NONE, |v| self.intern(v))
+    }
+
+    /// The symbol of `value` if it occurs in the dataset.
+    pub fn lookup(&self, value: &str) -> Option<Sym> {
+        self.map.get(value).copied()
+    }
+
+    pub fn get(&self, sym: Sym) -> &str {
+        self.list.get(sym.0 as usize).map_or("", |t| t)
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.len() <= 1
+    }
+
+    /// Every string with its symbol.
+    pub fn iter(&self) -> impl Iterator<Item = (Sym, &str)> {
+        self.list
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (Sym(i as u32), t.as_ref()))
+    }
+}
