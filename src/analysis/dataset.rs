@@ -124,9 +124,9 @@ impl Dataset {
         let s = &mut self.strings;
         self.reports.push(ReportRow {
             store_index,
-            organization: s.intern(&report.organization_name),
-            report_id: s.intern(&report.report_id),
-            contact_info: s.intern_opt(report.contact_info.as_deref()),
+            organization: s.intern_text(&report.organization_name),
+            report_id: s.intern_text(&report.report_id),
+            contact_info: s.intern_text_opt(report.contact_info.as_ref()),
             start,
             end: report.date_range.end.timestamp(),
             day: day_number(start),
@@ -153,7 +153,7 @@ impl Dataset {
         self.policies.push(PolicyRow {
             report,
             policy_type: s.intern(policy.policy_type.as_str()),
-            policy_domain: s.intern_opt(policy.policy_domain.as_deref()),
+            policy_domain: s.intern_text_opt(policy.policy_domain.as_ref()),
             mode: s.intern_opt(decoded.mode().map(|m| m.as_str())),
             version: s.intern(&policy.policy_string.join("\n")),
             mx_patterns: s.intern(&mx_patterns),
@@ -175,11 +175,11 @@ impl Dataset {
             result_type: s.intern(detail.result_type.as_str()),
             sending_mta_ip: ip(s, &detail.sending_mta_ip),
             receiving_ip: ip(s, &detail.receiving_ip),
-            receiving_mx_hostname: s.intern_opt(detail.receiving_mx_hostname.as_deref()),
-            receiving_mx_helo: s.intern_opt(detail.receiving_mx_helo.as_deref()),
+            receiving_mx_hostname: s.intern_text_opt(detail.receiving_mx_hostname.as_ref()),
+            receiving_mx_helo: s.intern_text_opt(detail.receiving_mx_helo.as_ref()),
             failed_session_count: detail.failed_session_count,
-            failure_reason_code: s.intern_opt(detail.failure_reason_code.as_deref()),
-            additional_information: s.intern_opt(detail.additional_information.as_deref()),
+            failure_reason_code: s.intern_text_opt(detail.failure_reason_code.as_ref()),
+            additional_information: s.intern_text_opt(detail.additional_information.as_ref()),
         };
         self.details.push(row);
     }

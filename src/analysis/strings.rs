@@ -47,6 +47,21 @@ impl Strings {
         sym
     }
 
+    /// Like [`Strings::intern`], sharing the report's allocation instead of copying.
+    pub fn intern_text(&mut self, value: &Text) -> Sym {
+        if let Some(&sym) = self.map.get(value.as_ref()) {
+            return sym;
+        }
+        let sym = Sym(self.list.len() as u32);
+        self.list.push(value.clone());
+        self.map.insert(value.clone(), sym);
+        sym
+    }
+
+    pub fn intern_text_opt(&mut self, value: Option<&Text>) -> Sym {
+        value.map_or(Sym::NONE, |v| self.intern_text(v))
+    }
+
     pub fn intern_opt(&mut self, value: Option<&str>) -> Sym {
         value.map_or(Sym::NONE, |v| self.intern(v))
     }

@@ -21,9 +21,12 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::analysis::Summary;
+use crate::ingest::{Location, Order, ReportStore, Source};
+use crate::report::parse_reports;
 use expected::Expected;
 use mail::{MailStyle, MboxWriter, STYLES, gzip, report_email, report_file_name, zip_of};
 use model::{GenReport, Producer, draw_report};
+use std::sync::Arc;
 
 /// How the reports are laid out on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +88,38 @@ pub fn generate(out: &Path, options: &CorpusOptions) -> io::Result<Summary> {
         Layout::Mbox => writer.single_mbox()?,
     }
     Ok(writer.expected.finish())
+}
+
+/// `options.reports` reports drawn as for a corpus, parsed back from their JSON and
+/// loaded into a store (in memory, no files): test and benchmark data.
+pub fn store(options: &CorpusOptions) -> ReportStore {
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let domains = domains(options);
+    let mut store = ReportStore::new();
+    let generation = store.begin_load();
+    let path: Arc<Path> = Arc::from(Path::new("generated"));
+    for index in 0..options.reports {
+        let report = draw_report(
+            &mut rng,
+            index,
+            options.first_day,
+            options.days.max(1),
+            &domains,
+        );
+        let parsed = parse_reports(json::report_json(&report).as_bytes()).unwrap_or_default();
+        for (item, report) in parsed.into_iter().enumerate() {
+            let source = Source::file(path.clone()).with(Location::Report(index + 1));
+            let order = Order {
+                generation,
+                file: 0,
+                message: index as u64,
+                item: item as u32,
+            };
+            store.insert(report, source, order);
+        }
+    }
+    store.finish_load();
+    store
 }
 
 fn domains(options: &CorpusOptions) -> Vec<String> {

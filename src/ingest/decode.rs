@@ -3,11 +3,10 @@
 
 use std::ops::AddAssign;
 
-use mail_parser::mailbox::mbox::MessageIterator;
-
 use super::Limits;
 use super::container::{gunzip, unzip};
 use super::error::{IngestError, Problem, SkipReason, Skipped};
+use super::mbox::{MboxMessage, MboxMessages};
 use super::mime;
 use super::sniff::{Kind, is_dmarc_xml, sniff};
 use super::source::{Location, Source};
@@ -166,14 +165,21 @@ impl Decoder<'_> {
 
     /// An mbox held in memory (inside a zip or a gzip small enough to inflate).
     fn decode_mbox(&self, data: &[u8], source: &Source, depth: u32, sink: &mut Sink) -> Found {
+        // `sniff` accepts a UTF-8 BOM before the first `From ` line; the splitter
+        // would take that line for text before the first message and drop it.
+        let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
         let mut found = Found::default();
-        for (index, message) in MessageIterator::new(data).enumerate() {
+        let limit = self.limits.max_message_size;
+        for (index, message) in MboxMessages::new(data, limit).enumerate() {
             let number = index as u64 + 1;
             let message_source = source.with(Location::Message(number));
             sink.messages += 1;
             match message {
-                Ok(message) => {
-                    found += self.decode_message(message.contents(), &message_source, depth, sink)
+                Ok(MboxMessage::Complete(message)) => {
+                    found += self.decode_message(&message, &message_source, depth, sink)
+                }
+                Ok(MboxMessage::TooLarge { size }) => {
+                    sink.problem(&message_source, IngestError::FileTooLarge { size, limit })
                 }
                 Err(e) => sink.problem(
                     source,

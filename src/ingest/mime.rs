@@ -69,7 +69,9 @@ fn walk(
                     continue;
                 };
                 let part_source = source.with(Location::Attachment(part_name(part, index)));
-                found += decoder.decode(&part_bytes(part), &part_source, depth + 1, expect, sink);
+                // A part is content of this message, not one more container: like a
+                // zip member, it is read at the message's depth.
+                found += decoder.decode(&part_bytes(part), &part_source, depth, expect, sink);
             }
         }
     }

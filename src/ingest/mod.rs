@@ -8,6 +8,7 @@
 mod container;
 mod decode;
 mod error;
+mod mbox;
 mod mime;
 mod pipeline;
 mod sniff;

@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 use flate2::read::MultiGzDecoder;
-use mail_parser::mailbox::mbox::MessageIterator;
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::container::{ReadError, read_limited};
 use super::decode::{Decoder, Expect, Sink, claims_report};
 use super::error::{IngestError, Problem};
+use super::mbox::{MboxMessage, MboxMessages};
 use super::source::{Location, Order, Source};
 use super::store::ReportStore;
 use super::walk::{InputFile, expand};
@@ -222,8 +222,17 @@ impl Reader<'_> {
                 ..Order::default()
             };
             let source = Source::file(file.path.clone());
+            let before = self.counters.bytes_read.load(Relaxed);
             if let Err(error) = self.read_file(file, &source, order) {
                 self.problem(&source, error, order);
+            }
+            // A file refused (too large) or failed part-way is done all the same, so
+            // that progress ends at its total. Only this thread adds to bytes_read.
+            let read = self.counters.bytes_read.load(Relaxed) - before;
+            if read < file.size && !self.cancel.load(Relaxed) {
+                self.counters
+                    .bytes_read
+                    .fetch_add(file.size - read, Relaxed);
             }
             self.counters.files_done.fetch_add(1, Relaxed);
         }
@@ -287,7 +296,7 @@ impl Reader<'_> {
     fn stream_mbox(&self, reader: impl BufRead, source: &Source, order: Order) {
         let limit = self.options.limits.max_message_size;
         let mut number = 0u64;
-        for message in MessageIterator::new(reader) {
+        for message in MboxMessages::new(reader, limit) {
             if self.cancel.load(Relaxed) {
                 return;
             }
@@ -299,7 +308,12 @@ impl Reader<'_> {
             let message_source = source.with(Location::Message(number));
             self.counters.messages.fetch_add(1, Relaxed);
             let message = match message {
-                Ok(message) => message.unwrap_contents(),
+                Ok(MboxMessage::Complete(message)) => message,
+                Ok(MboxMessage::TooLarge { size }) => {
+                    let error = IngestError::FileTooLarge { size, limit };
+                    self.problem(&message_source, error, order);
+                    continue;
+                }
                 Err(e) => {
                     let error = IngestError::Mbox {
                         after: number - 1,
@@ -310,14 +324,6 @@ impl Reader<'_> {
                     return;
                 }
             };
-            if message.len() as u64 > limit {
-                let error = IngestError::FileTooLarge {
-                    size: message.len() as u64,
-                    limit,
-                };
-                self.problem(&message_source, error, order);
-                continue;
-            }
             let job = Job {
                 source: message_source,
                 data: message,
