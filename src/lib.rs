@@ -6,5 +6,7 @@
 pub mod analysis;
 pub mod corpus;
 pub mod export;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod ingest;
 pub mod report;

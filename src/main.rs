@@ -16,11 +16,16 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "tlsrpt-analyzer",
     version,
-    about = "Read and analyze SMTP TLS reports (RFC 8460)"
+    about = "Read and analyze SMTP TLS reports (RFC 8460)",
+    long_about = "Read and analyze SMTP TLS reports (RFC 8460).\n\nWithout a subcommand, opens the \
+                  desktop app and loads the given files and folders.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// Files and folders to load into the desktop app.
+    paths: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -66,7 +71,11 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let Some(command) = cli.command else {
+        return open_window(cli.paths);
+    };
+    match command {
         Command::Summary {
             format,
             by,
@@ -96,4 +105,24 @@ fn main() -> anyhow::Result<()> {
             paths,
         }),
     }
+}
+
+#[cfg(feature = "gui")]
+fn open_window(paths: Vec<PathBuf>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let start = tlsrpt_analyzer::gui::StartOptions {
+        paths,
+        sample_data: tlsrpt_analyzer::gui::find_sample_data(),
+    };
+    tlsrpt_analyzer::gui::run(start)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("opening the window (is a display available? the subcommands work without one)")
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_window(_paths: Vec<PathBuf>) -> anyhow::Result<()> {
+    eprintln!(
+        "tlsrpt-analyzer was built without the desktop app (feature `gui`); use a subcommand, see --help"
+    );
+    std::process::exit(2);
 }

@@ -91,11 +91,28 @@ fn text_hits(dataset: &Dataset, text: &str) -> Option<Vec<bool>> {
     if needle.is_empty() {
         return None;
     }
+    if !needle.is_ascii() {
+        return Some(
+            dataset
+                .strings
+                .iter()
+                .map(|(_, s)| s.to_lowercase().contains(&needle))
+                .collect(),
+        );
+    }
+    // ASCII needle: lowercase each string into one reused buffer and search it with
+    // a vectorized finder; no allocation per string.
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    let mut buffer = Vec::new();
     Some(
         dataset
             .strings
             .iter()
-            .map(|(_, s)| s.to_lowercase().contains(&needle))
+            .map(|(_, s)| {
+                buffer.clear();
+                buffer.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
+                finder.find(&buffer).is_some()
+            })
             .collect(),
     )
 }

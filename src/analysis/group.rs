@@ -1,6 +1,6 @@
 //! Group-by over selected rows, by one or two dimensions.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -123,7 +123,8 @@ pub fn group_by(dataset: &Dataset, selection: &Selection, dimensions: &[Dimensio
         .map(|d| d.level())
         .max()
         .unwrap_or(Level::Report);
-    let mut groups: HashMap<Key, (Measures, u32)> = HashMap::new();
+    // Keys are small integers: a fast non-cryptographic hash is what this loop needs.
+    let mut groups: FxHashMap<Key, (Measures, u32)> = FxHashMap::default();
     let mut total = Measures::empty();
     let mut last_total_report = u32::MAX;
     for (report_index, report) in dataset.reports.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! Analysis of loaded reports: a compact [`Dataset`], [`Filter`]s, group-by over
 //! every [`Dimension`], time series, per-domain health and explanations.
 
+mod charts;
 mod dataset;
 mod dimension;
 mod explain;
@@ -11,6 +12,7 @@ mod series;
 mod strings;
 mod summary;
 
+pub use charts::{Chart, ChartData, ChartKind, MAX_CATEGORIES, MAX_LINES, Series, chart};
 pub use dataset::{Dataset, DetailRow, PolicyRow, ReportRow, date_day, day_date};
 pub use dimension::{Dimension, Level, week_start};
 pub use explain::{Explanation, explain, registered};

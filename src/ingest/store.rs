@@ -31,7 +31,7 @@ pub struct Conflict {
 }
 
 /// Everything loaded so far. Later loads merge into it with the same dedupe.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ReportStore {
     reports: Vec<LoadedReport>,
     index: HashMap<(Text, Text), usize>,
@@ -47,7 +47,7 @@ pub struct ReportStore {
 }
 
 /// A copy passed over during a load, kept until the load ends.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct DroppedCopy {
     key: (Text, Text),
     source: Source,
@@ -225,7 +225,7 @@ fn fingerprint(report: &Report) -> u64 {
 }
 
 /// Shares one allocation among equal strings of many reports.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Interner {
     set: HashSet<Text>,
     policies: HashSet<Arc<Policy>>,

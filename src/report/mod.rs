@@ -8,6 +8,7 @@ mod model;
 mod normalize;
 mod policy_string;
 mod raw;
+mod serialize;
 
 pub use datetime::parse_datetime;
 pub use model::*;

@@ -1,0 +1,332 @@
+//! The grouped table: one or two dimensions, sortable columns, a row opens its
+//! failure details, and each detail leads to its report.
+
+use eframe::egui;
+use egui_extras::{Column, TableBuilder};
+
+use super::{percent, thousands};
+use crate::analysis::{Dimension, GroupTable, explain};
+use crate::gui::command::Command;
+use crate::gui::data::{Aggregates, MAX_DETAIL_LINES};
+use crate::gui::view::{Sort, SortCache, ViewState};
+
+const MEASURES: [(&str, &str); 7] = [
+    ("Reports", "Distinct reports"),
+    ("Successful", "Successful sessions (report summaries)"),
+    ("Failed", "Failed sessions (report summaries)"),
+    ("Success", "Success rate: successful / all sessions"),
+    (
+        "Failed (details)",
+        "Failed sessions counted from the failure details; differs from Failed where a report's details disagree with its summary",
+    ),
+    ("Share", "Share of all failure-detail sessions in the table"),
+    ("Days", "First and last UTC day of the group's reports"),
+];
+
+pub fn table_ui(ui: &mut egui::Ui, a: &Aggregates, view: &mut ViewState) -> Option<Command> {
+    let mut command = grouping_ui(ui, view);
+    if a.table.dimensions.contains(&Dimension::ResultType) {
+        ui.weak("Hover a result type for what it means and what to fix.");
+    }
+    let order = sorted_rows(a, view);
+    let details_height = if view.selected_group.is_some() {
+        ui.available_height() * 0.45
+    } else {
+        0.0
+    };
+    let table_height = ui.available_height() - details_height;
+    ui.allocate_ui(egui::vec2(ui.available_width(), table_height), |ui| {
+        if let Some(c) = group_table_ui(ui, &a.table, &order, view) {
+            command = Some(c);
+        }
+    });
+    if view.selected_group.is_some() {
+        ui.separator();
+        if let Some(c) = details_ui(ui, a) {
+            command = Some(c);
+        }
+    }
+    command
+}
+
+fn grouping_ui(ui: &mut egui::Ui, view: &ViewState) -> Option<Command> {
+    let mut command = None;
+    ui.horizontal(|ui| {
+        ui.label("Group by");
+        let first = view.grouping.first().copied();
+        let second = view.grouping.get(1).copied();
+        let mut chosen_first = first;
+        let mut chosen_second = second;
+        egui::ComboBox::from_id_salt("group_first")
+            .selected_text(first.map_or("(total)", |d| d.title()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut chosen_first, None, "(total)");
+                for d in Dimension::ALL {
+                    ui.selectable_value(&mut chosen_first, Some(d), d.title());
+                }
+            });
+        ui.label("and");
+        egui::ComboBox::from_id_salt("group_second")
+            .selected_text(second.map_or("(nothing)", |d| d.title()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut chosen_second, None, "(nothing)");
+                for d in Dimension::ALL {
+                    ui.selectable_value(&mut chosen_second, Some(d), d.title());
+                }
+            });
+        if chosen_first != first || chosen_second != second {
+            let grouping: Vec<Dimension> = chosen_first.into_iter().chain(chosen_second).collect();
+            command = Some(Command::SetGrouping(grouping));
+        }
+    });
+    command
+}
+
+/// The row order for the current sort, computed once per aggregate and sort.
+fn sorted_rows(a: &Aggregates, view: &mut ViewState) -> Vec<usize> {
+    let Some(sort) = view.sort else {
+        return (0..a.table.rows.len()).collect();
+    };
+    if let Some(cache) = &view.sort_cache
+        && cache.sort == sort
+        && cache.data_version == a.data_version
+        && cache.query == a.query
+    {
+        return cache.order.clone();
+    }
+    let table = &a.table;
+    let keys = table.key_columns().len();
+    let mut order: Vec<usize> = (0..table.rows.len()).collect();
+    order.sort_by(|&x, &y| {
+        let (rx, ry) = (&table.rows[x], &table.rows[y]);
+        let ordering = if sort.column < keys {
+            rx.labels[sort.column].cmp(&ry.labels[sort.column])
+        } else {
+            let value = |r: &crate::analysis::GroupRow| measure_value(table, r, sort.column - keys);
+            value(rx).total_cmp(&value(ry))
+        };
+        if sort.descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+    view.sort_cache = Some(SortCache {
+        sort,
+        data_version: a.data_version,
+        query: a.query.clone(),
+        order: order.clone(),
+    });
+    order
+}
+
+fn measure_value(table: &GroupTable, row: &crate::analysis::GroupRow, index: usize) -> f64 {
+    let m = &row.measures;
+    match index {
+        0 => m.reports as f64,
+        1 => m.successful_sessions as f64,
+        2 => m.failed_sessions as f64,
+        3 => m.success_rate().unwrap_or(-1.0),
+        4 => m.detail_failed_sessions as f64,
+        5 => table.detail_share(row).unwrap_or(0.0),
+        _ => m.first_day as f64,
+    }
+}
+
+fn group_table_ui(
+    ui: &mut egui::Ui,
+    table: &GroupTable,
+    order: &[usize],
+    view: &mut ViewState,
+) -> Option<Command> {
+    let mut command = None;
+    let key_columns = table.key_columns();
+    let sessions = table.has_session_counts();
+    let mut builder = TableBuilder::new(ui)
+        .id_salt("group_table")
+        .striped(true)
+        .resizable(true)
+        .sense(egui::Sense::click());
+    for _ in &key_columns {
+        builder = builder.column(Column::initial(200.0).at_least(60.0).clip(true));
+    }
+    builder = builder.columns(Column::auto().at_least(70.0), MEASURES.len());
+    builder
+        .header(22.0, |mut header| {
+            let titles = key_columns.iter().map(|c| (*c, "")).chain(MEASURES);
+            for (index, (title, hint)) in titles.enumerate() {
+                header.col(|ui| {
+                    let arrow = match view.sort {
+                        Some(s) if s.column == index && s.descending => " ⏷",
+                        Some(s) if s.column == index => " ⏶",
+                        _ => "",
+                    };
+                    let mut response = ui.button(format!("{title}{arrow}"));
+                    if !hint.is_empty() {
+                        response = response.on_hover_text(hint);
+                    }
+                    if response.clicked() {
+                        let descending =
+                            !matches!(view.sort, Some(s) if s.column == index && s.descending);
+                        view.sort = Some(Sort {
+                            column: index,
+                            descending,
+                        });
+                    }
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(20.0, order.len(), |mut row| {
+                let group = &table.rows[order[row.index()]];
+                let selected = view.selected_group.as_ref() == Some(&group.keys);
+                row.set_selected(selected);
+                for (label, dimension) in group.labels.iter().zip(label_dimensions(table)) {
+                    row.col(|ui| {
+                        let text = if label.is_empty() {
+                            "(none)".to_string()
+                        } else {
+                            label.replace('\n', "; ")
+                        };
+                        let response = ui.label(text);
+                        if dimension == Dimension::ResultType {
+                            let e = explain(label);
+                            response.on_hover_text(format!(
+                                "{}\n\nWhat to check: {}",
+                                e.meaning, e.fix
+                            ));
+                        } else if dimension == Dimension::PolicyVersion {
+                            response.on_hover_text(label.as_str());
+                        }
+                    });
+                }
+                let m = &group.measures;
+                let count = |n: u64| if sessions { thousands(n) } else { "–".into() };
+                let cells = [
+                    thousands(m.reports),
+                    count(m.successful_sessions),
+                    count(m.failed_sessions),
+                    if sessions {
+                        percent(m.success_rate())
+                    } else {
+                        "–".into()
+                    },
+                    thousands(m.detail_failed_sessions),
+                    percent(table.detail_share(group)),
+                    match (m.first_date(), m.last_date()) {
+                        (Some(f), Some(l)) if f == l => f.to_string(),
+                        (Some(f), Some(l)) => format!("{f} – {l}"),
+                        _ => String::new(),
+                    },
+                ];
+                for cell in cells {
+                    row.col(|ui| {
+                        ui.label(cell);
+                    });
+                }
+                if row.response().clicked() {
+                    command = Some(Command::SelectGroup(if selected {
+                        None
+                    } else {
+                        Some(group.keys.clone())
+                    }));
+                }
+            });
+        });
+    command
+}
+
+/// The dimension of each label column.
+fn label_dimensions(table: &GroupTable) -> Vec<Dimension> {
+    table
+        .dimensions
+        .iter()
+        .flat_map(|d| std::iter::repeat_n(*d, d.columns().len()))
+        .collect()
+}
+
+fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
+    let mut command = None;
+    ui.horizontal(|ui| {
+        ui.strong(format!(
+            "Failure details of the selected row: {}",
+            thousands(a.details_total as u64)
+        ));
+        if a.details_total > MAX_DETAIL_LINES {
+            ui.weak(format!("(first {MAX_DETAIL_LINES} shown; export for all)"));
+        }
+        if ui.button("Close details").clicked() {
+            command = Some(Command::SelectGroup(None));
+        }
+    });
+    if a.details.is_empty() {
+        ui.weak(
+            "No failure details: the reports in this row had no failures (or gave no details).",
+        );
+        return command;
+    }
+    let titles = [
+        "Day",
+        "Organization",
+        "Policy domain",
+        "Result type",
+        "Sending IP",
+        "Receiving IP",
+        "MX host",
+        "Sessions",
+        "Reason",
+        "",
+    ];
+    TableBuilder::new(ui)
+        .id_salt("details_table")
+        .striped(true)
+        .resizable(true)
+        .columns(Column::auto().at_least(60.0).clip(true), titles.len() - 1)
+        .column(Column::remainder())
+        .header(20.0, |mut header| {
+            for title in titles {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(20.0, a.details.len(), |mut row| {
+                let d = &a.details[row.index()];
+                let cells = [
+                    d.day.as_str(),
+                    d.organization.as_str(),
+                    d.policy_domain.as_str(),
+                    d.result_type.as_str(),
+                    d.sending_mta_ip.as_str(),
+                    d.receiving_ip.as_str(),
+                    d.receiving_mx_hostname.as_str(),
+                ];
+                for cell in cells {
+                    row.col(|ui| {
+                        let response = ui.label(cell);
+                        if cell == d.result_type {
+                            response.on_hover_text(explain(cell).meaning);
+                        }
+                    });
+                }
+                row.col(|ui| {
+                    ui.label(thousands(d.failed_session_count));
+                });
+                row.col(|ui| {
+                    ui.label(&d.failure_reason_code)
+                        .on_hover_text(&d.failure_reason_code);
+                });
+                row.col(|ui| {
+                    if ui
+                        .button("Report")
+                        .on_hover_text("Open the report of this failure detail")
+                        .clicked()
+                    {
+                        command = Some(Command::OpenReport(d.store_index));
+                    }
+                });
+            });
+        });
+    command
+}

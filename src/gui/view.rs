@@ -1,0 +1,104 @@
+//! View state, kept apart from the data: what the user looks at and how.
+
+use std::path::PathBuf;
+
+use crate::analysis::{ChartKind, Dimension, Filter};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Tab {
+    Overview,
+    Charts,
+    Table,
+    Problems,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Overview, Tab::Charts, Tab::Table, Tab::Problems];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Charts => "Charts",
+            Tab::Table => "Table",
+            Tab::Problems => "Problems",
+        }
+    }
+}
+
+/// How the table is sorted: a column index and direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: usize,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ViewState {
+    pub tab: Tab,
+    pub filter: Filter,
+    /// The date fields as typed (applied when they parse).
+    pub from_text: String,
+    pub to_text: String,
+    pub grouping: Vec<Dimension>,
+    pub sort: Option<Sort>,
+    pub selected_group: Option<Vec<u64>>,
+    /// The report shown in the report window, by store index.
+    pub open_report: Option<u32>,
+    /// Search within the facet lists of the filter panel.
+    pub facet_search: String,
+    pub focus_search: bool,
+    pub chart_kind: ChartKind,
+    /// A message for the status bar (export done, dialog unavailable, ...).
+    pub status: Option<String>,
+    /// The table's row order for a sort of one aggregate, kept across frames.
+    pub sort_cache: Option<SortCache>,
+}
+
+/// Sorted row indices of the table of (data version, query) under `sort`.
+#[derive(Debug, Clone)]
+pub struct SortCache {
+    pub sort: Sort,
+    pub data_version: u64,
+    pub query: super::data::Query,
+    pub order: Vec<usize>,
+}
+
+impl Default for ViewState {
+    fn default() -> ViewState {
+        ViewState {
+            tab: Tab::Overview,
+            filter: Filter::default(),
+            from_text: String::new(),
+            to_text: String::new(),
+            grouping: vec![Dimension::Organization],
+            sort: None,
+            selected_group: None,
+            open_report: None,
+            facet_search: String::new(),
+            focus_search: false,
+            chart_kind: ChartKind::DailySessions,
+            status: None,
+            sort_cache: None,
+        }
+    }
+}
+
+/// Settings kept across runs (eframe persistence; the window size is kept by eframe).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    pub dark: bool,
+    /// Recently opened paths, newest first.
+    pub recent: Vec<PathBuf>,
+}
+
+impl Settings {
+    pub const MAX_RECENT: usize = 10;
+
+    pub fn remember(&mut self, paths: &[PathBuf]) {
+        for path in paths.iter().rev() {
+            self.recent.retain(|p| p != path);
+            self.recent.insert(0, path.clone());
+        }
+        self.recent.truncate(Settings::MAX_RECENT);
+    }
+}
