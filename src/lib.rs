@@ -4,6 +4,7 @@
 //! The core (`report`, `ingest`, `analysis`) does not depend on any GUI crate.
 
 pub mod analysis;
+pub mod checker;
 pub mod corpus;
 pub mod export;
 #[cfg(feature = "gui")]

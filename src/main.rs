@@ -68,6 +68,12 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Check a domain's MTA-STS and TLS-RPT setup the way a sending MTA sees it,
+    /// and propose the records to publish.
+    Check {
+        #[command(flatten)]
+        args: cli::check::CheckArgs,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -104,6 +110,7 @@ fn main() -> anyhow::Result<()> {
             threads,
             paths,
         }),
+        Command::Check { args } => cli::check::run(&args),
     }
 }
 

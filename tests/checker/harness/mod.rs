@@ -1,0 +1,194 @@
+//! A local world for the checker, all in-process on loopback addresses with
+//! ephemeral ports: an authoritative DNS server, an HTTPS policy host and SMTP
+//! servers, with a test CA and a rogue CA.
+
+pub mod dns;
+pub mod https;
+pub mod pki;
+pub mod smtp;
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::sync::OnceLock;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime};
+
+use tlsrpt_analyzer::checker::{CheckConfig, CheckError, CheckReport, Clock, Roots, check};
+use tokio::runtime::Runtime;
+
+use self::dns::{DnsServer, Faults};
+use self::https::{PolicyHost, Route, SniCerts};
+use self::pki::{Leaf, pki};
+use self::smtp::{Script, SmtpServers};
+
+/// No check may take longer than this; a hang fails the test instead.
+const WATCHDOG: Duration = Duration::from_secs(60);
+
+/// The runtime that runs every server of the test binary.
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("test runtime")
+    })
+}
+
+#[derive(Default)]
+pub struct WorldBuilder {
+    zones: Vec<String>,
+    faults: Faults,
+    routes: HashMap<String, Route>,
+    https_certs: HashMap<String, Leaf>,
+    silent_https: bool,
+    tls12_only: bool,
+    smtp: Vec<(Ipv4Addr, Script)>,
+    smtp_certs: HashMap<String, Leaf>,
+    timeout: Option<Duration>,
+    clock: Option<SystemTime>,
+}
+
+impl WorldBuilder {
+    pub fn zone(mut self, text: &str) -> Self {
+        self.zones.push(text.to_string());
+        self
+    }
+
+    pub fn servfail(mut self, name: &str) -> Self {
+        self.faults.servfail.push(name.to_string());
+        self
+    }
+
+    pub fn silent_dns(mut self, name: &str) -> Self {
+        self.faults.silent.push(name.to_string());
+        self
+    }
+
+    /// Serves `route` at `https://mta-sts.<domain>/.well-known/mta-sts.txt`,
+    /// with a good certificate unless [`Self::https_cert`] says otherwise.
+    pub fn policy(mut self, domain: &str, route: Route) -> Self {
+        let host = format!("mta-sts.{domain}");
+        self.https_certs
+            .entry(host.clone())
+            .or_insert_with(|| Leaf::good(&host));
+        self.routes.insert(host, route);
+        self
+    }
+
+    /// The certificate the policy host presents for SNI `host`.
+    pub fn https_cert(mut self, host: &str, leaf: Leaf) -> Self {
+        self.https_certs.insert(host.to_string(), leaf);
+        self
+    }
+
+    /// The policy host accepts connections and never answers.
+    pub fn silent_https(mut self) -> Self {
+        self.silent_https = true;
+        self
+    }
+
+    /// The policy host speaks TLS 1.2 only.
+    pub fn tls12_only(mut self) -> Self {
+        self.tls12_only = true;
+        self
+    }
+
+    /// An SMTP server at `ip` for the MX `name`, with a good certificate unless
+    /// [`Self::mx_cert`] says otherwise.
+    pub fn mx(mut self, ip: [u8; 4], name: &str, script: Script) -> Self {
+        self.smtp.push((Ipv4Addr::from(ip), script));
+        self.smtp_certs
+            .entry(name.to_string())
+            .or_insert_with(|| Leaf::good(name));
+        self
+    }
+
+    pub fn mx_cert(mut self, name: &str, leaf: Leaf) -> Self {
+        self.smtp_certs.insert(name.to_string(), leaf);
+        self
+    }
+
+    pub fn timeout(mut self, seconds: f64) -> Self {
+        self.timeout = Some(Duration::from_secs_f64(seconds));
+        self
+    }
+
+    pub fn clock(mut self, now: SystemTime) -> Self {
+        self.clock = Some(now);
+        self
+    }
+
+    pub fn start(self) -> World {
+        let dns = DnsServer::start(&self.zones, self.faults);
+        let https_options = https::Options {
+            silent: self.silent_https,
+            tls12_only: self.tls12_only,
+        };
+        let https = PolicyHost::start(certs(&self.https_certs), self.routes, https_options);
+        let smtp =
+            (!self.smtp.is_empty()).then(|| SmtpServers::start(self.smtp, certs(&self.smtp_certs)));
+        let config = CheckConfig {
+            dns_server: Some(dns.addr),
+            roots: Roots::Pem(pki().ca_pem.clone()),
+            https_port: https.addr.port(),
+            smtp_port: smtp.as_ref().map_or(1, |s| s.port),
+            timeout: self.timeout.unwrap_or(Duration::from_secs(3)),
+            no_smtp: smtp.is_none(),
+            clock: self.clock.map_or(Clock::System, Clock::Fixed),
+        };
+        World {
+            _dns: dns,
+            _https: https,
+            _smtp: smtp,
+            config,
+        }
+    }
+}
+
+fn certs(leaves: &HashMap<String, Leaf>) -> SniCerts {
+    SniCerts(
+        leaves
+            .iter()
+            .map(|(sni, leaf)| (sni.clone(), pki().certified(leaf)))
+            .collect(),
+    )
+}
+
+/// The running servers and the configuration that points the checker at them.
+pub struct World {
+    _dns: DnsServer,
+    _https: PolicyHost,
+    _smtp: Option<SmtpServers>,
+    pub config: CheckConfig,
+}
+
+impl World {
+    pub fn builder() -> WorldBuilder {
+        WorldBuilder::default()
+    }
+
+    pub fn check(&self, domain: &str) -> CheckReport {
+        match self.try_check(domain) {
+            Ok(report) => report,
+            Err(error) => panic!("the check of {domain} could not run: {error}"),
+        }
+    }
+
+    /// Runs the check on its own thread, under a watchdog.
+    pub fn try_check(&self, domain: &str) -> Result<CheckReport, CheckError> {
+        let config = self.config.clone();
+        let domain = domain.to_string();
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let cancel = AtomicBool::new(false);
+            let result = check(&domain, &config, &mut |_, _| {}, &cancel);
+            let _ = sender.send(result);
+        });
+        receiver
+            .recv_timeout(WATCHDOG)
+            .unwrap_or_else(|_| panic!("the check did not finish within {WATCHDOG:?}"))
+    }
+}

@@ -1,0 +1,22 @@
+//! Integration tests of the domain checker: each case builds a local world (DNS,
+//! policy host, SMTP servers on loopback addresses) from zone-text fixtures, runs
+//! the check and asserts its findings and statuses.
+
+/// The zone-text fixture `tests/checker/zones/NAME.zone`.
+macro_rules! zone {
+    ($name:literal) => {
+        include_str!(concat!("zones/", $name, ".zone"))
+    };
+}
+
+mod harness;
+mod support;
+
+mod cli;
+mod dns_faults;
+mod mx;
+mod policy_fetch;
+mod policy_syntax;
+mod starttls;
+mod sts_record;
+mod tlsrpt;
