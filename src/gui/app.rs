@@ -105,7 +105,7 @@ impl App {
             }
         }
         self.request_aggregates();
-        while self.aggregates_stale() {
+        while !self.data.store.is_empty() && self.aggregates_stale() {
             match self.worker.as_ref().and_then(|w| w.wait()) {
                 Some(result) => self.accept(result),
                 None => break,
@@ -132,6 +132,10 @@ impl App {
     fn request_aggregates(&mut self) {
         if self.load.is_some() {
             return; // The data is out on the load thread; keep showing the last view.
+        }
+        if self.data.store.is_empty() {
+            self.aggregates = None;
+            return; // Nothing to aggregate: the empty state shows.
         }
         let wanted = (self.data_version, self.query());
         if self.requested.as_ref() == Some(&wanted) {

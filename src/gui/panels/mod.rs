@@ -35,7 +35,7 @@ pub fn layout(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Vec<
     });
     egui::Panel::bottom("status_bar")
         .show(ui, |ui| commands.extend(status::status_ui(ui, data, view)));
-    if data.aggregates.is_some() || data.load.is_some() {
+    if !data.data.store.is_empty() {
         egui::Panel::left("filters")
             .resizable(true)
             .default_size(270.0)
@@ -54,8 +54,12 @@ pub fn layout(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Vec<
 }
 
 fn central_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Option<Command> {
-    let Some(aggregates) = data.aggregates else {
+    if data.data.store.is_empty() {
         return empty_state_ui(ui, data);
+    }
+    let Some(aggregates) = data.aggregates else {
+        ui.spinner();
+        return None;
     };
     let mut command = None;
     ui.horizontal(|ui| {

@@ -188,7 +188,8 @@ fn group_table_ui(
                         } else {
                             label.replace('\n', "; ")
                         };
-                        let response = ui.label(text);
+                        // Not selectable, so that a click selects the row.
+                        let response = ui.add(egui::Label::new(text).selectable(false));
                         if dimension == Dimension::ResultType {
                             let e = explain(label);
                             response.on_hover_text(format!(
@@ -221,7 +222,7 @@ fn group_table_ui(
                 ];
                 for cell in cells {
                     row.col(|ui| {
-                        ui.label(cell);
+                        ui.add(egui::Label::new(cell).selectable(false));
                     });
                 }
                 if row.response().clicked() {

@@ -1,0 +1,240 @@
+//! The desktop app driven headless with egui_kittest: real `App`, real panels,
+//! widgets found by role and label. Loads and aggregates run on their worker
+//! threads; tests wait on them with `App::wait_until_idle`, never by sleeping.
+#![cfg(feature = "gui")]
+
+use std::path::{Path, PathBuf};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use tlsrpt_analyzer::analysis::{Dataset, Dimension, Filter, Summary};
+use tlsrpt_analyzer::gui::{App, StartOptions, Tab};
+use tlsrpt_analyzer::ingest;
+
+fn sample_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+}
+
+fn harness(start: StartOptions) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::new(cc, start))
+}
+
+/// Lets the app finish its background work, then settles the UI.
+fn settle(h: &mut Harness<'static, App>) {
+    h.run_steps(2);
+    h.state_mut().wait_until_idle();
+    h.run_steps(3);
+}
+
+/// The number formatting of the cards and tables.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202F}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn expected(filter: &Filter) -> Summary {
+    let store = ingest::load(&[sample_data()]);
+    Summary::filtered(&store, &Dataset::from_store(&store), filter)
+}
+
+fn loaded_sample_data() -> Harness<'static, App> {
+    let mut h = harness(StartOptions {
+        paths: Vec::new(),
+        sample_data: Some(sample_data()),
+    });
+    h.run();
+    h.get_by_label("Open sample data").click();
+    settle(&mut h);
+    h
+}
+
+#[test]
+fn empty_state_offers_to_open_files_folders_and_sample_data() {
+    let mut h = harness(StartOptions {
+        paths: Vec::new(),
+        sample_data: Some(sample_data()),
+    });
+    h.run();
+    // In the top bar and in the empty state.
+    let button = egui::accesskit::Role::Button;
+    assert_eq!(
+        h.get_all_by_role_and_label(button, "Open files…").count(),
+        2
+    );
+    assert_eq!(
+        h.get_all_by_role_and_label(button, "Open folder…").count(),
+        2
+    );
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Open sample data");
+    assert!(h.state().aggregates().is_none());
+}
+
+#[test]
+fn loading_sample_data_shows_the_totals() {
+    let h = loaded_sample_data();
+    let want = expected(&Filter::default());
+    assert!(want.reports > 1000);
+    h.get_by_label(&thousands(want.reports));
+    h.get_by_label(&thousands(want.successful_sessions + want.failed_sessions));
+    h.get_by_label(&thousands(want.failed_sessions));
+    // The problems tab names the count of unreadable inputs.
+    h.get_by_label(&format!("Problems ({})", want.problems.len()));
+}
+
+#[test]
+fn a_filter_changes_cards_and_table() {
+    let mut h = loaded_sample_data();
+    let google = h.get_by(|n| {
+        n.role() == egui::accesskit::Role::CheckBox
+            && n.label().is_some_and(|l| l.starts_with("Google Inc."))
+    });
+    google.click();
+    settle(&mut h);
+    let filter = Filter {
+        organizations: vec!["Google Inc.".into()],
+        ..Filter::default()
+    };
+    assert_eq!(h.state().view.filter, filter);
+    let want = expected(&filter);
+    h.get_by_label(&thousands(want.reports));
+    h.get_by_label(&thousands(want.failed_sessions));
+
+    h.get_by_label("Table").click();
+    settle(&mut h);
+    assert_eq!(h.state().tab(), Tab::Table);
+    let table = &h.state().aggregates().expect("aggregates").table;
+    assert_eq!(table.dimensions, vec![Dimension::Organization]);
+    let orgs: Vec<&str> = table.rows.iter().map(|r| r.labels[0].as_str()).collect();
+    assert_eq!(orgs, ["Google Inc."]);
+    assert_eq!(table.total.reports, want.reports);
+}
+
+#[test]
+fn a_table_row_opens_its_failure_details_and_a_detail_its_report() {
+    let mut h = loaded_sample_data();
+    h.get_by_label("Table").click();
+    settle(&mut h);
+    // Rows are organizations; click Mail.ru's.
+    h.get_by_label("Mail.ru").click();
+    settle(&mut h);
+    let details = h.state().aggregates().expect("aggregates").details.clone();
+    assert!(!details.is_empty());
+    assert!(details.iter().all(|d| d.organization == "Mail.ru"));
+    h.get_by_label_contains("Failure details of the selected row");
+
+    h.get_all_by_label("Report")
+        .next()
+        .expect("a Report button")
+        .click();
+    settle(&mut h);
+    let index = h.state().view.open_report.expect("a report is open");
+    assert_eq!(index, details[0].store_index);
+    let loaded = &h.state().data().store.reports()[index as usize];
+    h.get_by_label(&loaded.source.to_string());
+    h.get_by_label("Source");
+}
+
+#[test]
+fn a_corrupt_file_is_listed_in_problems() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corrupt = dir.path().join("google.com!example.com!1!2.json.gz");
+    std::fs::write(&corrupt, b"\x1f\x8b\x08\x00truncated").expect("write");
+    let mut h = harness(StartOptions {
+        paths: vec![corrupt.clone()],
+        sample_data: None,
+    });
+    settle(&mut h);
+    h.get_by_label("Problems (1)").click();
+    settle(&mut h);
+    h.get_by_label(&corrupt.display().to_string());
+    h.get_by_label_contains("corrupt or truncated gzip data");
+}
+
+#[test]
+fn a_long_load_can_be_cancelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = tlsrpt_analyzer::corpus::CorpusOptions {
+        reports: 6000,
+        layout: tlsrpt_analyzer::corpus::Layout::Mbox,
+        ..Default::default()
+    };
+    tlsrpt_analyzer::corpus::generate(dir.path(), &options).expect("corpus");
+    let mut h = harness(StartOptions {
+        paths: vec![dir.path().to_path_buf()],
+        sample_data: None,
+    });
+    h.step();
+    assert!(h.state().is_loading());
+    h.get_by_label("Cancel").click();
+    h.step();
+    settle(&mut h);
+    assert!(!h.state().is_loading());
+    let reports = h.state().data().store.reports().len();
+    assert!(
+        reports < 6000,
+        "{reports} reports: the load was not cancelled"
+    );
+    h.get_by_label_contains("Load cancelled");
+}
+
+#[test]
+fn exported_table_equals_the_command_line_csv() {
+    let mut h = loaded_sample_data();
+    h.get_by(|n| {
+        n.role() == egui::accesskit::Role::CheckBox
+            && n.label().is_some_and(|l| l.starts_with("example.net"))
+    })
+    .click();
+    settle(&mut h);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("table.csv");
+    h.state_mut().save_table(&path);
+    let from_app = std::fs::read_to_string(&path).expect("saved table");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tlsrpt-analyzer"))
+        .args([
+            "summary",
+            "--by",
+            "organization",
+            "--domain",
+            "example.net",
+            "--format",
+            "csv",
+        ])
+        .arg(sample_data())
+        .output()
+        .expect("run tlsrpt-analyzer");
+    assert!(output.status.success());
+    assert_eq!(from_app, String::from_utf8(output.stdout).expect("UTF-8"));
+    assert!(from_app.lines().count() > 2);
+}
+
+#[test]
+fn theme_and_tabs_respond() {
+    let mut h = loaded_sample_data();
+    let dark = h.state().settings.dark;
+    let label = if dark { "Light theme" } else { "Dark theme" };
+    h.get_by_label(label).click();
+    h.run_steps(2);
+    assert_eq!(h.state().settings.dark, !dark);
+    for tab in ["Charts", "Overview"] {
+        h.get_by_label(tab).click();
+        h.run_steps(2);
+    }
+    assert_eq!(h.state().tab(), Tab::Overview);
+    // The charts tab drew every chart's heading.
+    h.get_by_label("Charts").click();
+    h.run_steps(2);
+    h.get_by_label("Sessions per day");
+    h.get_by_label("Policy versions applied over time");
+}
