@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use tlsrpt_analyzer::analysis::{Dataset, Dimension, Filter, Summary};
 use tlsrpt_analyzer::gui::{App, StartOptions, Tab};
 use tlsrpt_analyzer::ingest;
