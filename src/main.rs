@@ -120,6 +120,7 @@ fn open_window(paths: Vec<PathBuf>) -> anyhow::Result<()> {
     let start = tlsrpt_analyzer::gui::StartOptions {
         paths,
         sample_data: tlsrpt_analyzer::gui::find_sample_data(),
+        check_config: None,
     };
     tlsrpt_analyzer::gui::run(start)
         .map_err(|e| anyhow::anyhow!("{e}"))

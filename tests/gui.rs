@@ -51,6 +51,7 @@ fn loaded_sample_data() -> Harness<'static, App> {
     let mut h = harness(StartOptions {
         paths: Vec::new(),
         sample_data: Some(sample_data()),
+        ..StartOptions::default()
     });
     h.run();
     h.get_by_label("Open sample data").click();
@@ -63,6 +64,7 @@ fn empty_state_offers_to_open_files_folders_and_sample_data() {
     let mut h = harness(StartOptions {
         paths: Vec::new(),
         sample_data: Some(sample_data()),
+        ..StartOptions::default()
     });
     h.run();
     // In the top bar and in the empty state.
@@ -152,6 +154,7 @@ fn a_corrupt_file_is_listed_in_problems() {
     let mut h = harness(StartOptions {
         paths: vec![corrupt.clone()],
         sample_data: None,
+        ..StartOptions::default()
     });
     settle(&mut h);
     h.get_by_label("Problems (1)").click();
@@ -172,6 +175,7 @@ fn a_long_load_can_be_cancelled() {
     let mut h = harness(StartOptions {
         paths: vec![dir.path().to_path_buf()],
         sample_data: None,
+        ..StartOptions::default()
     });
     h.step();
     assert!(h.state().is_loading());
@@ -237,4 +241,43 @@ fn theme_and_tabs_respond() {
     h.run_steps(2);
     h.get_by_label("Sessions per day");
     h.get_by_label("Policy versions applied over time");
+}
+
+#[test]
+fn a_policy_domain_is_checked_from_the_overview() {
+    // DNS goes to a closed local port: the check ends at once, no network is used.
+    let config = tlsrpt_analyzer::checker::CheckConfig {
+        dns_server: Some("127.0.0.1:9".parse().expect("address")),
+        timeout: std::time::Duration::from_secs(1),
+        no_smtp: true,
+        ..Default::default()
+    };
+    let mut h = harness(StartOptions {
+        sample_data: Some(sample_data()),
+        check_config: Some(config),
+        ..StartOptions::default()
+    });
+    h.run();
+    h.get_by_label("Open sample data").click();
+    settle(&mut h);
+    let first = h
+        .state()
+        .aggregates()
+        .expect("aggregates")
+        .health
+        .iter()
+        .find(|d| !d.policy_domain.is_empty())
+        .expect("a domain")
+        .policy_domain
+        .clone();
+    h.get_all_by_label("Check this domain")
+        .next()
+        .expect("a check button")
+        .click();
+    settle(&mut h);
+    assert_eq!(h.state().tab(), Tab::Checker);
+    assert_eq!(h.state().view.check_domain, first);
+    let (checked, _) = h.state().check_result().expect("the check ran");
+    assert_eq!(checked, &first);
+    h.get_by_label_contains(&format!("The check of {first} could not run"));
 }

@@ -8,10 +8,11 @@ use eframe::egui;
 
 use super::command::Command;
 use super::data::{AggregateWorker, Aggregates, Data, Facet, Query};
-use super::jobs::{DialogJob, DialogPurpose, LoadJob};
+use super::jobs::{CheckJob, DialogJob, DialogPurpose, LoadJob};
 use super::panels;
 use super::view::{Settings, Tab, ViewState};
 use crate::analysis::Filter;
+use crate::checker::{CheckConfig, CheckReport};
 use crate::export::{TableFormat, export_all, write_chart, write_group};
 
 /// How the app starts.
@@ -21,6 +22,9 @@ pub struct StartOptions {
     pub paths: Vec<PathBuf>,
     /// Where "Open sample data" loads from.
     pub sample_data: Option<PathBuf>,
+    /// How the domain checker reaches the network (default: the system's DNS,
+    /// WebPKI roots, ports 443 and 25).
+    pub check_config: Option<CheckConfig>,
 }
 
 pub struct App {
@@ -37,6 +41,10 @@ pub struct App {
     aggregates: Option<Aggregates>,
     requested: Option<(u64, Query)>,
     sample_data: Option<PathBuf>,
+    check_config: CheckConfig,
+    check: Option<CheckJob>,
+    /// The last finished check: the domain and its report or why it could not run.
+    check_result: Option<(String, Result<CheckReport, String>)>,
     ctx: egui::Context,
 }
 
@@ -71,6 +79,9 @@ impl App {
             aggregates: None,
             requested: None,
             sample_data: start.sample_data,
+            check_config: start.check_config.unwrap_or_default(),
+            check: None,
+            check_result: None,
             ctx,
         };
         if !start.paths.is_empty() {
@@ -103,6 +114,12 @@ impl App {
                 Some((data, outcome)) => self.finish_load(data, outcome),
                 None => self.load = None,
             }
+        }
+        if let Some(job) = &mut self.check {
+            let outcome = job.wait();
+            let domain = job.domain.clone();
+            self.check = None;
+            self.check_result = outcome.map(|r| (domain, r));
         }
         self.request_aggregates();
         while !self.data.store.is_empty() && self.aggregates_stale() {
@@ -168,6 +185,40 @@ impl App {
         }
         if let Some(result) = self.worker.as_ref().and_then(|w| w.poll()) {
             self.accept(result);
+        }
+        if let Some(job) = &mut self.check
+            && let Some(outcome) = job.poll()
+        {
+            self.check_result = Some((job.domain.clone(), outcome));
+            self.check = None;
+        }
+    }
+
+    /// The running check's domain and progress lines.
+    pub fn check_progress(&self) -> Option<(&str, &[String])> {
+        self.check
+            .as_ref()
+            .map(|c| (c.domain.as_str(), c.progress.as_slice()))
+    }
+
+    /// The last finished check.
+    pub fn check_result(&self) -> Option<&(String, Result<CheckReport, String>)> {
+        self.check_result.as_ref()
+    }
+
+    fn start_check(&mut self, domain: String) {
+        let domain = domain.trim().to_string();
+        self.view.tab = super::view::Tab::Checker;
+        self.view.check_domain = domain.clone();
+        if domain.is_empty() || self.check.is_some() {
+            return;
+        }
+        let mut config = self.check_config.clone();
+        config.no_smtp |= self.view.check_no_smtp;
+        let ctx = self.ctx.clone();
+        match CheckJob::start(domain, config, move || ctx.request_repaint()) {
+            Ok(job) => self.check = Some(job),
+            Err(e) => self.view.status = Some(format!("Cannot start the check: {e}")),
         }
     }
 
@@ -346,6 +397,12 @@ impl App {
             Command::ExportTable => self.open_dialog(DialogPurpose::SaveTable),
             Command::ExportAll => self.open_dialog(DialogPurpose::ExportFolder),
             Command::ExportChart(kind) => self.open_dialog(DialogPurpose::SaveChart(kind)),
+            Command::CheckDomain(domain) => self.start_check(domain),
+            Command::CancelCheck => {
+                if let Some(job) = &self.check {
+                    job.cancel();
+                }
+            }
             Command::ToggleTheme => {
                 self.settings.dark = !self.settings.dark;
                 let theme = if self.settings.dark {
@@ -406,13 +463,18 @@ impl App {
             load: self.load.as_ref().map(|l| (l.progress, l.is_cancelling())),
             settings: &self.settings,
             has_sample_data: self.sample_data.is_some(),
+            check_progress: self
+                .check
+                .as_ref()
+                .map(|c| (c.domain.as_str(), c.progress.as_slice())),
+            check_result: self.check_result.as_ref(),
         };
         commands.extend(panels::layout(ui, &state, &mut self.view));
         for command in commands {
             self.apply(command);
         }
         self.request_aggregates();
-        if self.load.is_some() || self.dialog.is_some() {
+        if self.load.is_some() || self.dialog.is_some() || self.check.is_some() {
             // Progress arrives from the threads with a repaint request; this only
             // keeps the progress bar's animation alive.
             ctx.request_repaint_after(std::time::Duration::from_millis(250));

@@ -30,4 +30,7 @@ pub enum Command {
     ExportAll,
     ExportChart(ChartKind),
     ToggleTheme,
+    /// Check a domain's MTA-STS and TLS-RPT setup (and show the checker).
+    CheckDomain(String),
+    CancelCheck,
 }

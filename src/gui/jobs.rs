@@ -9,6 +9,7 @@ use crossbeam_channel::{Receiver, unbounded};
 
 use super::data::Data;
 use crate::analysis::ChartKind;
+use crate::checker::{CheckConfig, CheckReport, Step, check};
 use crate::ingest::{self, LoadOptions, LoadOutcome, Progress};
 
 enum LoadMessage {
@@ -158,5 +159,80 @@ fn show_dialog(purpose: DialogPurpose) -> Vec<PathBuf> {
             .pick_folder()
             .into_iter()
             .collect(),
+    }
+}
+
+enum CheckMessage {
+    Progress(String),
+    Done(Box<Result<CheckReport, String>>),
+}
+
+/// A domain check on the `tlsrpt-check` thread.
+pub struct CheckJob {
+    pub domain: String,
+    messages: Receiver<CheckMessage>,
+    cancel: Arc<AtomicBool>,
+    /// The steps and hosts reached so far.
+    pub progress: Vec<String>,
+}
+
+impl CheckJob {
+    pub fn start(
+        domain: String,
+        config: CheckConfig,
+        notify: impl Fn() + Send + 'static,
+    ) -> std::io::Result<CheckJob> {
+        let (tx, messages) = unbounded();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        let name = domain.clone();
+        std::thread::Builder::new()
+            .name("tlsrpt-check".into())
+            .spawn(move || {
+                let mut progress = |step: Step, what: &str| {
+                    let line = if what.is_empty() {
+                        step.title().to_string()
+                    } else {
+                        format!("{}: {what}", step.title())
+                    };
+                    let _ = tx.send(CheckMessage::Progress(line));
+                    notify();
+                };
+                let result = check(&name, &config, &mut progress, &flag).map_err(|e| e.to_string());
+                let _ = tx.send(CheckMessage::Done(Box::new(result)));
+                notify();
+            })?;
+        Ok(CheckJob {
+            domain,
+            messages,
+            cancel,
+            progress: Vec::new(),
+        })
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.store(true, Relaxed);
+    }
+
+    /// Takes the reported progress; returns the outcome once the check is done.
+    pub fn poll(&mut self) -> Option<Result<CheckReport, String>> {
+        while let Ok(message) = self.messages.try_recv() {
+            match message {
+                CheckMessage::Progress(line) => self.progress.push(line),
+                CheckMessage::Done(result) => return Some(*result),
+            }
+        }
+        None
+    }
+
+    /// Blocks until the check is done (for tests).
+    pub fn wait(&mut self) -> Option<Result<CheckReport, String>> {
+        while let Ok(message) = self.messages.recv() {
+            match message {
+                CheckMessage::Progress(line) => self.progress.push(line),
+                CheckMessage::Done(result) => return Some(*result),
+            }
+        }
+        None
     }
 }

@@ -10,10 +10,17 @@ pub enum Tab {
     Charts,
     Table,
     Problems,
+    Checker,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Overview, Tab::Charts, Tab::Table, Tab::Problems];
+    pub const ALL: [Tab; 5] = [
+        Tab::Overview,
+        Tab::Charts,
+        Tab::Table,
+        Tab::Problems,
+        Tab::Checker,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -21,6 +28,7 @@ impl Tab {
             Tab::Charts => "Charts",
             Tab::Table => "Table",
             Tab::Problems => "Problems",
+            Tab::Checker => "Domain check",
         }
     }
 }
@@ -52,6 +60,10 @@ pub struct ViewState {
     pub status: Option<String>,
     /// The table's row order for a sort of one aggregate, kept across frames.
     pub sort_cache: Option<SortCache>,
+    /// The domain typed in the checker.
+    pub check_domain: String,
+    /// Skip the STARTTLS probes (port 25 is often blocked on desktops).
+    pub check_no_smtp: bool,
 }
 
 /// Sorted row indices of the table of (data version, query) under `sort`.
@@ -79,6 +91,8 @@ impl Default for ViewState {
             chart_kind: ChartKind::DailySessions,
             status: None,
             sort_cache: None,
+            check_domain: String::new(),
+            check_no_smtp: false,
         }
     }
 }

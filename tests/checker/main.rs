@@ -14,6 +14,8 @@ mod support;
 
 mod cli;
 mod dns_faults;
+#[cfg(feature = "gui")]
+mod gui_panel;
 mod mx;
 mod policy_fetch;
 mod policy_syntax;

@@ -2,6 +2,7 @@
 //! state it may change, returning commands for the app to apply after layout.
 
 mod charts;
+mod checker;
 mod filters;
 mod overview;
 mod problems;
@@ -25,6 +26,10 @@ pub struct PanelData<'a> {
     pub load: Option<(Progress, bool)>,
     pub settings: &'a Settings,
     pub has_sample_data: bool,
+    /// A running domain check: its domain and progress lines.
+    pub check_progress: Option<(&'a str, &'a [String])>,
+    /// The last finished check.
+    pub check_result: Option<&'a (String, Result<crate::checker::CheckReport, String>)>,
 }
 
 /// Lays out the whole window.
@@ -54,14 +59,20 @@ pub fn layout(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Vec<
 }
 
 fn central_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Option<Command> {
+    let mut command = None;
     if data.data.store.is_empty() {
+        if view.tab == Tab::Checker {
+            if ui.button("Back").clicked() {
+                command = Some(Command::SetTab(Tab::Overview));
+            }
+            return command.or(checker::checker_ui(ui, data, view));
+        }
         return empty_state_ui(ui, data);
     }
     let Some(aggregates) = data.aggregates else {
         ui.spinner();
         return None;
     };
-    let mut command = None;
     ui.horizontal(|ui| {
         for tab in Tab::ALL {
             let title = match tab {
@@ -82,6 +93,7 @@ fn central_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Opti
         Tab::Charts => charts::charts_ui(ui, aggregates, view),
         Tab::Table => table::table_ui(ui, aggregates, view),
         Tab::Problems => problems::problems_ui(ui, data.data),
+        Tab::Checker => checker::checker_ui(ui, data, view),
     };
     command.or(inner)
 }
@@ -107,6 +119,13 @@ fn empty_state_ui(ui: &mut egui::Ui, data: &PanelData) -> Option<Command> {
         }
         if data.has_sample_data && ui.button("Open sample data").clicked() {
             command = Some(Command::OpenSampleData);
+        }
+        if ui
+            .button("Check a domain…")
+            .on_hover_text("Verify a domain's MTA-STS and TLS-RPT setup")
+            .clicked()
+        {
+            command = Some(Command::SetTab(Tab::Checker));
         }
         if !data.settings.recent.is_empty() {
             ui.add_space(12.0);

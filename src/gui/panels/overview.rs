@@ -58,7 +58,7 @@ pub fn overview_ui(ui: &mut egui::Ui, a: &Aggregates, _view: &mut ViewState) -> 
     egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("health")
             .striped(true)
-            .num_columns(6)
+            .num_columns(7)
             .show(ui, |ui| {
                 for h in [
                     "Policy domain",
@@ -67,6 +67,7 @@ pub fn overview_ui(ui: &mut egui::Ui, a: &Aggregates, _view: &mut ViewState) -> 
                     "Failure share",
                     "Main failure",
                     "Reported most by",
+                    "",
                 ] {
                     ui.strong(h);
                 }
@@ -104,6 +105,16 @@ pub fn overview_ui(ui: &mut egui::Ui, a: &Aggregates, _view: &mut ViewState) -> 
                         }
                     }
                     ui.label(h.top_result_type_sender.as_deref().unwrap_or("–"));
+                    if !h.policy_domain.is_empty()
+                        && ui
+                            .button("Check this domain")
+                            .on_hover_text(
+                                "Check its MTA-STS and TLS-RPT records, policy and MX hosts",
+                            )
+                            .clicked()
+                    {
+                        command = Some(Command::CheckDomain(h.policy_domain.clone()));
+                    }
                     ui.end_row();
                 }
             });

@@ -54,6 +54,14 @@ pub fn report_window(ctx: &egui::Context, data: &PanelData, index: u32) -> Optio
                     p.policy_domain.as_deref().unwrap_or("(no domain)")
                 ));
                 policy_ui(ui, &p.decoded());
+                if let Some(domain) = &p.policy_domain
+                    && ui
+                        .button(format!("Check {domain}"))
+                        .on_hover_text("Run the domain checker on this policy domain")
+                        .clicked()
+                {
+                    command = Some(Command::CheckDomain(domain.to_string()));
+                }
                 if policy.details_disagree() {
                     ui.colored_label(
                         egui::Color32::from_rgb(230, 150, 20),

@@ -157,8 +157,8 @@ fn group_table_ui(
             for (index, (title, hint)) in titles.enumerate() {
                 header.col(|ui| {
                     let arrow = match view.sort {
-                        Some(s) if s.column == index && s.descending => " ⏷",
-                        Some(s) if s.column == index => " ⏶",
+                        Some(s) if s.column == index && s.descending => " (desc)",
+                        Some(s) if s.column == index => " (asc)",
                         _ => "",
                     };
                     let mut response = ui.button(format!("{title}{arrow}"));
