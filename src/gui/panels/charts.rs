@@ -2,7 +2,10 @@
 //! and zoom, double-click resets, and a click on a bar or a line filters on it.
 
 use eframe::egui;
-use egui_plot::{Bar, BarChart, HoverPosition, ItemId, Legend, Line, Plot, PlotPoints};
+use egui_plot::{
+    AxisHints, Bar, BarChart, GridInput, GridMark, HoverPosition, ItemId, Legend, Line, Plot,
+    PlotPoints,
+};
 
 use super::thousands;
 use crate::analysis::{Chart, ChartData, ChartKind, explain};
@@ -159,8 +162,14 @@ fn category_chart(
         let refs: Vec<&BarChart> = charts.iter().collect();
         let kind = chart.kind;
         let series_name = s.name.clone();
+        // A single series of failures is drawn in the failure colour.
+        let colour = if series.len() == 1 {
+            COLORS[1]
+        } else {
+            COLORS[i % COLORS.len()]
+        };
         let bar_chart = BarChart::new(s.name.clone(), bars)
-            .color(COLORS[i % COLORS.len()])
+            .color(colour)
             .horizontal()
             .element_formatter(Box::new(move |bar, _| {
                 let mut text = format!(
@@ -179,10 +188,15 @@ fn category_chart(
     }
     let axis_names = names.clone();
     let response = Plot::new(id)
-        .height((names.len() as f32 * 22.0).clamp(140.0, 420.0))
+        .height((names.len() as f32 * 28.0 + 60.0).clamp(160.0, 640.0))
         .legend(Legend::default())
-        .y_axis_formatter(move |mark, _| day_of(&axis_names, mark.value))
-        .y_axis_min_width(180.0)
+        .custom_y_axes(vec![
+            AxisHints::new_y()
+                .formatter(move |mark, _| day_of(&axis_names, mark.value))
+                .label_spacing(8.0..=12.0)
+                .min_thickness(190.0),
+        ])
+        .y_grid_spacer(every_category)
         .x_axis_label(&chart.y_label)
         .show(ui, |plot| {
             for c in charts {
@@ -277,4 +291,17 @@ fn segments(values: &[Option<f64>]) -> Vec<Vec<[f64; 2]>> {
         out.push(current);
     }
     out
+}
+
+/// One grid mark (and so one label) per category of a bar chart.
+fn every_category(input: GridInput) -> Vec<GridMark> {
+    let (low, high) = input.bounds;
+    let first = low.ceil().max(0.0) as i64;
+    let last = high.floor() as i64;
+    (first..=last)
+        .map(|i| GridMark {
+            value: i as f64,
+            step_size: 1.0,
+        })
+        .collect()
 }

@@ -150,7 +150,8 @@ fn group_table_ui(
     for _ in &key_columns {
         builder = builder.column(Column::initial(200.0).at_least(60.0).clip(true));
     }
-    builder = builder.columns(Column::auto().at_least(70.0), MEASURES.len());
+    builder = builder.columns(Column::auto().at_least(70.0), MEASURES.len() - 1);
+    builder = builder.column(Column::auto().at_least(190.0));
     builder
         .header(22.0, |mut header| {
             let titles = key_columns.iter().map(|c| (*c, "")).chain(MEASURES);
@@ -189,7 +190,7 @@ fn group_table_ui(
                             label.replace('\n', "; ")
                         };
                         // Not selectable, so that a click selects the row.
-                        let response = ui.add(egui::Label::new(text).selectable(false));
+                        let response = ui.add(egui::Label::new(text).selectable(false).truncate());
                         if dimension == Dimension::ResultType {
                             let e = explain(label);
                             response.on_hover_text(format!(
@@ -222,7 +223,7 @@ fn group_table_ui(
                 ];
                 for cell in cells {
                     row.col(|ui| {
-                        ui.add(egui::Label::new(cell).selectable(false));
+                        ui.add(egui::Label::new(cell).selectable(false).truncate());
                     });
                 }
                 if row.response().clicked() {
@@ -267,6 +268,7 @@ fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
         return command;
     }
     let titles = [
+        "",
         "Day",
         "Organization",
         "Policy domain",
@@ -276,14 +278,17 @@ fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
         "MX host",
         "Sessions",
         "Reason",
-        "",
     ];
-    TableBuilder::new(ui)
+    let widths = [64.0, 80.0, 120.0, 120.0, 170.0, 95.0, 95.0, 120.0, 60.0];
+    let mut builder = TableBuilder::new(ui)
         .id_salt("details_table")
         .striped(true)
-        .resizable(true)
-        .columns(Column::auto().at_least(60.0).clip(true), titles.len() - 1)
-        .column(Column::remainder())
+        .resizable(true);
+    for width in widths {
+        builder = builder.column(Column::initial(width).at_least(40.0).clip(true));
+    }
+    builder
+        .column(Column::remainder().at_least(80.0).clip(true))
         .header(20.0, |mut header| {
             for title in titles {
                 header.col(|ui| {
@@ -292,8 +297,17 @@ fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
             }
         })
         .body(|body| {
-            body.rows(20.0, a.details.len(), |mut row| {
+            body.rows(22.0, a.details.len(), |mut row| {
                 let d = &a.details[row.index()];
+                row.col(|ui| {
+                    if ui
+                        .small_button("Report")
+                        .on_hover_text("Open the report of this failure detail")
+                        .clicked()
+                    {
+                        command = Some(Command::OpenReport(d.store_index));
+                    }
+                });
                 let cells = [
                     d.day.as_str(),
                     d.organization.as_str(),
@@ -305,7 +319,7 @@ fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
                 ];
                 for cell in cells {
                     row.col(|ui| {
-                        let response = ui.label(cell);
+                        let response = ui.add(egui::Label::new(cell).truncate());
                         if cell == d.result_type {
                             response.on_hover_text(explain(cell).meaning);
                         }
@@ -315,17 +329,8 @@ fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
                     ui.label(thousands(d.failed_session_count));
                 });
                 row.col(|ui| {
-                    ui.label(&d.failure_reason_code)
+                    ui.add(egui::Label::new(&d.failure_reason_code).truncate())
                         .on_hover_text(&d.failure_reason_code);
-                });
-                row.col(|ui| {
-                    if ui
-                        .button("Report")
-                        .on_hover_text("Open the report of this failure detail")
-                        .clicked()
-                    {
-                        command = Some(Command::OpenReport(d.store_index));
-                    }
                 });
             });
         });
