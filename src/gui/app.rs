@@ -94,6 +94,13 @@ impl App {
         &self.data
     }
 
+    /// Replaces the loaded data (for embedding and benchmarks; the window loads
+    /// files through [`Command::Load`]).
+    pub fn set_data(&mut self, data: Data) {
+        self.data = Arc::new(data);
+        self.data_version += 1;
+    }
+
     pub fn aggregates(&self) -> Option<&Aggregates> {
         self.aggregates.as_ref()
     }
