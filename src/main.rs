@@ -5,7 +5,6 @@ mod cli;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use tlsrpt_analyzer::analysis::Dimension;
 
 /// mimalloc keeps memory compact when reports are parsed on worker threads and kept
 /// by the collector; glibc malloc fragments its per-thread arenas here.
@@ -30,44 +29,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read reports from files, folders, archives, e-mails and mbox files and print totals.
-    Summary {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = cli::summary::Format::Table)]
-        format: cli::summary::Format,
-        /// Group by one or two dimensions (e.g. organization,result-type).
-        #[arg(long, value_delimiter = ',', value_parser = cli::filter::parse_dimension)]
-        by: Vec<Dimension>,
-        #[command(flatten)]
-        filter: cli::filter::FilterArgs,
-        /// Decoder threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Report files, archives, e-mails, mbox files or folders.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-    },
+    /// Read reports from files, folders, archives, e-mails and mbox files and print
+    /// totals, or a table grouped by one or two dimensions.
+    Summary(cli::summary::SummaryArgs),
     /// Write every table (reports, failure details, series, health, a summary by
     /// every dimension) as CSV and/or JSON files into a folder.
-    Export {
-        /// Folder to write into (created if needed).
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, value_enum, default_value_t = cli::export::ExportFormat::Csv)]
-        format: cli::export::ExportFormat,
-        /// Also write a table grouped by these one or two dimensions (e.g.
-        /// day,organization).
-        #[arg(long, value_delimiter = ',', value_parser = cli::filter::parse_dimension)]
-        by: Vec<Dimension>,
-        #[command(flatten)]
-        filter: cli::filter::FilterArgs,
-        /// Decoder threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Report files, archives, e-mails, mbox files or folders.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-    },
+    Export(cli::export::ExportArgs),
     /// Check a domain's MTA-STS and TLS-RPT setup the way a sending MTA sees it,
     /// and propose the records to publish.
     Check {
@@ -82,34 +49,8 @@ fn main() -> anyhow::Result<()> {
         return open_window(cli.paths);
     };
     match command {
-        Command::Summary {
-            format,
-            by,
-            filter,
-            threads,
-            paths,
-        } => cli::summary::run(cli::summary::SummaryArgs {
-            format,
-            by,
-            filter,
-            threads,
-            paths,
-        }),
-        Command::Export {
-            out,
-            format,
-            by,
-            filter,
-            threads,
-            paths,
-        } => cli::export::run(cli::export::ExportArgs {
-            out,
-            format,
-            by: if by.is_empty() { Vec::new() } else { vec![by] },
-            filter,
-            threads,
-            paths,
-        }),
+        Command::Summary(args) => cli::summary::run(args),
+        Command::Export(args) => cli::export::run(args),
         Command::Check { args } => cli::check::run(&args),
     }
 }

@@ -9,7 +9,7 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tlsrpt_analyzer::analysis::{Dataset, Dimension, Filter, Summary};
-use tlsrpt_analyzer::gui::{App, StartOptions, Tab};
+use tlsrpt_analyzer::gui::{App, StartOptions, Tab, thousands};
 use tlsrpt_analyzer::ingest;
 
 fn sample_data() -> PathBuf {
@@ -27,19 +27,6 @@ fn settle(h: &mut Harness<'static, App>) {
     h.run_steps(2);
     h.state_mut().wait_until_idle();
     h.run_steps(3);
-}
-
-/// The number formatting of the cards and tables.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202F}');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn expected(filter: &Filter) -> Summary {

@@ -7,7 +7,7 @@ use tlsrpt_analyzer::analysis::{Dataset, Dimension};
 use tlsrpt_analyzer::export::{TableFormat, export_all};
 
 use super::filter::FilterArgs;
-use super::load::load_with_progress;
+use super::load::InputArgs;
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -16,29 +16,41 @@ pub enum ExportFormat {
     Both,
 }
 
+#[derive(clap::Args, Debug)]
 pub struct ExportArgs {
+    /// Folder to write into (created if needed).
+    #[arg(long)]
     pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
     pub format: ExportFormat,
-    pub by: Vec<Vec<Dimension>>,
+    /// Also write a table grouped by these one or two dimensions (e.g.
+    /// day,organization).
+    #[arg(long, value_delimiter = ',', value_parser = super::filter::parse_dimension)]
+    pub by: Vec<Dimension>,
+    #[command(flatten)]
     pub filter: FilterArgs,
-    pub threads: Option<usize>,
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
-    let store = load_with_progress(&args.paths, args.threads);
+    let store = args.inputs.load();
     let dataset = Dataset::from_store(&store);
     let formats: &[TableFormat] = match args.format {
         ExportFormat::Csv => &[TableFormat::Csv],
         ExportFormat::Json => &[TableFormat::Json],
         ExportFormat::Both => &[TableFormat::Csv, TableFormat::Json],
     };
+    let extra: Vec<Vec<Dimension>> = (!args.by.is_empty())
+        .then(|| args.by.clone())
+        .into_iter()
+        .collect();
     let written = export_all(
         &args.out,
         &store,
         &dataset,
         &args.filter.filter(),
-        &args.by,
+        &extra,
         formats,
     )
     .with_context(|| format!("exporting to {}", args.out.display()))?;

@@ -7,6 +7,23 @@ use std::sync::atomic::AtomicBool;
 use indicatif::{ProgressBar, ProgressStyle};
 use tlsrpt_analyzer::ingest::{self, LoadOptions, Progress, ReportStore};
 
+/// The inputs of a subcommand that reads reports.
+#[derive(clap::Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Decoder threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Report files, archives, e-mails, mbox files or folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+impl InputArgs {
+    pub fn load(&self) -> ReportStore {
+        load_with_progress(&self.paths, self.threads)
+    }
+}
+
 /// Loads `paths`, drawing a progress bar on standard error when it is a terminal.
 pub fn load_with_progress(paths: &[PathBuf], threads: Option<usize>) -> ReportStore {
     let options = LoadOptions {

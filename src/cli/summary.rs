@@ -1,14 +1,13 @@
 //! `tlsrpt-analyzer summary`.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use tlsrpt_analyzer::analysis::{Dataset, Dimension, MAX_DIMENSIONS, Summary, group_by, select};
 use tlsrpt_analyzer::export::{TableFormat, group_table_text, summary_table, write_group};
 
 use super::filter::FilterArgs;
-use super::load::load_with_progress;
+use super::load::InputArgs;
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Format {
@@ -17,21 +16,29 @@ pub enum Format {
     Json,
 }
 
+#[derive(clap::Args, Debug)]
 pub struct SummaryArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Group by one or two dimensions (e.g. organization,result-type).
+    #[arg(long, value_delimiter = ',', value_parser = super::filter::parse_dimension)]
     pub by: Vec<Dimension>,
+    #[command(flatten)]
     pub filter: FilterArgs,
-    pub threads: Option<usize>,
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 /// Without `--by`, the summary (the JSON contract); with it, or with CSV, the
 /// table grouped by those dimensions (no dimension: one row of totals).
 pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
     if args.by.len() > MAX_DIMENSIONS {
-        bail!("--by takes at most {MAX_DIMENSIONS} dimensions");
+        // Bad usage, like clap's own errors: status 2.
+        eprintln!("error: --by takes at most {MAX_DIMENSIONS} dimensions");
+        std::process::exit(2);
     }
-    let store = load_with_progress(&args.paths, args.threads);
+    let store = args.inputs.load();
     let dataset = Dataset::from_store(&store);
     let filter = args.filter.filter();
     let mut out = Vec::new();

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 pub use app::{App, StartOptions};
 pub use command::Command;
 pub use data::{Aggregates, Data, Facet, Query, compute};
+pub use panels::{percent, thousands};
 pub use view::{Settings, Tab, ViewState};
 
 /// Opens the window and loads `paths`.
