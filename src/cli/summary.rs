@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use tlsrpt_analyzer::analysis::{Dataset, Dimension, MAX_DIMENSIONS, Summary, group_by, select};
 use tlsrpt_analyzer::export::{TableFormat, group_table_text, summary_table, write_group};
 
