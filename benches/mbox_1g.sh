@@ -2,28 +2,33 @@
 # Summarizes a generated mbox of at least 1 GB and prints wall time, throughput and
 # peak RSS (GNU time), and whether the result equals the generator's true totals.
 #
-#   bash benches/mbox_1g.sh            # data in target/bench-data (kept for reruns)
+#   bash benches/mbox_1g.sh                  # data in target/bench-data (kept for reruns)
+#   REPORTS=1000000 bash benches/mbox_1g.sh  # another size: 1,000,000 reports, 4.9 GB
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 data="${BENCH_DATA:-$target/bench-data}"
+reports="${REPORTS:-220000}"
+name=mbox1g
+[ "$reports" = 220000 ] || name="mbox$reports"
 cargo build --release --locked --example gen_corpus --bin tlsrpt-analyzer >&2
 mkdir -p "$data"
-if [ ! -f "$data/mbox1g/reports.mbox" ]; then
-  "$target/release/examples/gen_corpus" --reports 220000 --layout mbox --out "$data/mbox1g"
+# The generator writes the expected totals last: without them the mbox is incomplete.
+if [ ! -f "$data/$name.expected.json" ]; then
+  "$target/release/examples/gen_corpus" --reports "$reports" --layout mbox --out "$data/$name"
 fi
-/usr/bin/time -v "$target/release/tlsrpt-analyzer" summary --format json "$data/mbox1g" \
-  > "$data/mbox1g.summary.json" 2> "$data/mbox1g.time"
-python3 - "$data" <<'PY'
+/usr/bin/time -v "$target/release/tlsrpt-analyzer" summary --format json "$data/$name" \
+  > "$data/$name.summary.json" 2> "$data/$name.time"
+python3 - "$data" "$name" <<'PY'
 import json, os, re, sys
-data = sys.argv[1]
-size = os.path.getsize(f"{data}/mbox1g/reports.mbox")
-t = open(f"{data}/mbox1g.time").read()
+data, name = sys.argv[1], sys.argv[2]
+size = os.path.getsize(f"{data}/{name}/reports.mbox")
+t = open(f"{data}/{name}.time").read()
 wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", t).group(1)
 secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall.split(":"))))
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
-actual = json.load(open(f"{data}/mbox1g.summary.json"))
-expected = json.load(open(f"{data}/mbox1g.expected.json"))
+actual = json.load(open(f"{data}/{name}.summary.json"))
+expected = json.load(open(f"{data}/{name}.expected.json"))
 keys = ["reports", "successful_sessions", "failed_sessions", "by_result_type",
         "by_organization", "by_policy", "by_day"]
 same = all(actual[k] == expected[k] for k in keys)

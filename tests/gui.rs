@@ -268,3 +268,168 @@ fn a_policy_domain_is_checked_from_the_overview() {
     assert_eq!(checked, &first);
     h.get_by_label_contains(&format!("The check of {first} could not run"));
 }
+
+/// A gzip bomb: a few hundred KiB of deflate codes (copies of 258 bytes at distance
+/// 1, in one fixed-Huffman block) that inflate to `size` zero bytes.
+fn gzip_bomb(size: u64) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let (mut acc, mut count) = (0u64, 0u32);
+    let mut code = |out: &mut Vec<u8>, code: u64, length: u32| {
+        // Huffman codes are packed starting with their most significant bit.
+        let reversed = (0..length).fold(0, |r, i| r | ((code >> i) & 1) << (length - 1 - i));
+        acc |= reversed << count;
+        count += length;
+        while count >= 8 {
+            out.push(acc as u8);
+            acc >>= 8;
+            count -= 8;
+        }
+    };
+    code(&mut out, 0b110, 3); // BFINAL, then BTYPE 01 (least significant bit first)
+    code(&mut out, 0x30, 8); // literal 0
+    for _ in 0..(size - 1) / 258 {
+        code(&mut out, 0b1100_0101, 8); // length 258
+        code(&mut out, 0, 5); // distance 1
+    }
+    code(&mut out, 0, 7); // end of block
+    code(&mut out, 0, 7); // flush the last bits
+    out.extend([0; 8]); // CRC and size: never reached
+    out
+}
+
+/// Steps frames until the load is over, asserting that each frame comes quickly
+/// while the load runs on its thread; returns the frames stepped.
+fn step_while_loading(h: &mut Harness<'static, App>, limit: std::time::Duration) -> usize {
+    let started = std::time::Instant::now();
+    let mut frames = 0;
+    while h.state().is_loading() {
+        assert!(
+            started.elapsed() < limit,
+            "still loading after {limit:?}: {:?}",
+            h.state().load_progress()
+        );
+        let frame = std::time::Instant::now();
+        h.step();
+        let took = frame.elapsed();
+        assert!(
+            took.as_secs_f64() < 2.0,
+            "a frame took {took:?} during the load"
+        );
+        frames += 1;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    frames
+}
+
+#[test]
+fn hostile_inputs_end_up_in_problems_while_frames_keep_coming() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Over the default 64 MiB limit: 256 MiB of zeros.
+    let bomb = dir.path().join("bomb.json.gz");
+    std::fs::write(&bomb, gzip_bomb(256 << 20)).expect("write");
+    // A zip cut before its central directory.
+    let broken_zip = dir.path().join("broken.zip");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("report.json", zip::write::SimpleFileOptions::default())
+        .expect("zip");
+    std::io::Write::write_all(&mut zip, &[b' '; 4096]).expect("zip");
+    let zip = zip.finish().expect("zip").into_inner();
+    std::fs::write(&broken_zip, &zip[..zip.len() / 2]).expect("write");
+    // A mailbox export cut off in the middle of its second message's attachment.
+    let report = br#"{"organization-name":"Org A","report-id":"cut-1",
+        "date-range":{"start-datetime":"2026-06-01T00:00:00Z","end-datetime":"2026-06-02T00:00:00Z"},
+        "policies":[{"policy":{"policy-type":"sts","policy-domain":"example.com"},
+        "summary":{"total-successful-session-count":5,"total-failure-session-count":0}}]}"#;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, report).expect("gzip");
+    let attachment = base64::engine::general_purpose::STANDARD.encode(gz.finish().expect("gzip"));
+    let message = |id: &str, body: &str| {
+        format!(
+            "From MAILER-DAEMON Mon Jun  1 12:00:00 2026\nFrom: r@example.org\nSubject: {id}\n\
+             MIME-Version: 1.0\nContent-Type: multipart/report; boundary=\"b\"\n\n--b\n\
+             Content-Type: application/tlsrpt+gzip; name=\"{id}.json.gz\"\n\
+             Content-Transfer-Encoding: base64\n\n{body}\n"
+        )
+    };
+    // The file ends in the middle of the second message's base64.
+    let mbox = message("first", &attachment)
+        + "--b--\n\n"
+        + &message("second", &attachment[..attachment.len() / 8 * 4]);
+    let cut = dir.path().join("cut.mbox");
+    std::fs::write(&cut, mbox).expect("write");
+
+    let mut h = harness(StartOptions {
+        paths: vec![dir.path().to_path_buf()],
+        sample_data: None,
+        ..StartOptions::default()
+    });
+    h.step();
+    let frames = step_while_loading(&mut h, std::time::Duration::from_secs(120));
+    eprintln!("{frames} frames while loading");
+    settle(&mut h);
+    assert_eq!(h.state().data().store.reports().len(), 1);
+    h.get_by_label("Problems (3)").click();
+    settle(&mut h);
+    h.get_by_label(&bomb.display().to_string());
+    h.get_by_label_contains("decompressed size exceeds the limit of 67108864 bytes");
+    h.get_by_label(&broken_zip.display().to_string());
+    h.get_by_label_contains("corrupt zip archive");
+    h.get_by_label(&format!(
+        "{} › message 2 › attachment second.json.gz",
+        cut.display()
+    ));
+    h.get_by_label_contains("corrupt or truncated gzip data");
+}
+
+#[test]
+fn cancel_stops_a_load_in_the_middle_of_one_huge_mbox_message() {
+    // One message of one line of 256 GB: a sparse file, nothing is written. Read to
+    // its end it takes minutes; cancelled, the load must end at once.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.mbox");
+    std::fs::write(
+        &path,
+        "From MAILER-DAEMON Mon Jun  1 12:00:00 2026\nSubject: huge\n\n",
+    )
+    .expect("write");
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_len(256 << 30))
+        .expect("sparse file");
+    let mut h = harness(StartOptions {
+        paths: vec![path],
+        sample_data: None,
+        ..StartOptions::default()
+    });
+    h.step();
+    // Into the message.
+    let started = std::time::Instant::now();
+    while h
+        .state()
+        .load_progress()
+        .is_none_or(|p| p.bytes_read < 100 << 20)
+    {
+        assert!(h.state().is_loading(), "the load ended by itself");
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the load does not progress"
+        );
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h.get_by_label("Cancel").click();
+    h.step();
+    let cancelled = std::time::Instant::now();
+    step_while_loading(&mut h, std::time::Duration::from_secs(30));
+    let took = cancelled.elapsed();
+    assert!(
+        took.as_secs_f64() < 5.0,
+        "the load ended {took:?} after cancel"
+    );
+    settle(&mut h);
+    h.get_by_label_contains("Load cancelled");
+    assert_eq!(h.state().data().store.reports().len(), 0);
+    assert_eq!(h.state().data().store.problems().len(), 0);
+}

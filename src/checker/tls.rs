@@ -78,12 +78,15 @@ impl TlsClient {
             .map_err(|e| HandshakeError::Setup(e.to_string()))?;
         let mut connection = ClientConnection::new(config, name)
             .map_err(|e| HandshakeError::Setup(e.to_string()))?;
+        // `complete_io` reads until the handshake is done: the deadline is checked
+        // before every read and write, not between its calls.
+        let mut io = UntilDeadline { stream, deadline };
         while connection.is_handshaking() {
             if Instant::now() > deadline {
                 return Err(HandshakeError::Timeout);
             }
             connection
-                .complete_io(stream)
+                .complete_io(&mut io)
                 .map_err(|e| HandshakeError::from_io(&e))?;
         }
         let check = recorder.take().unwrap_or_default();
@@ -134,6 +137,44 @@ fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, CheckErr
     CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CheckError::NoRoots(e.to_string()))
+}
+
+/// A stream whose reads and writes fail with `TimedOut` once the deadline has
+/// passed, so that a peer sending one byte at a time, each within the stream's
+/// timeout, cannot hold a handshake.
+struct UntilDeadline<'a> {
+    stream: &'a mut TcpStream,
+    deadline: Instant,
+}
+
+impl UntilDeadline<'_> {
+    fn check(&self) -> io::Result<()> {
+        match Instant::now() > self.deadline {
+            true => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "handshake deadline",
+            )),
+            false => Ok(()),
+        }
+    }
+}
+
+impl io::Read for UntilDeadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.check()?;
+        self.stream.read(buf)
+    }
+}
+
+impl io::Write for UntilDeadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.check()?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
 }
 
 /// Why a TLS handshake did not complete.

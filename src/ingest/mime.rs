@@ -6,6 +6,7 @@
 //! messages without a closing MIME boundary. Every such part is tried.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use base64::Engine;
 use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
@@ -13,6 +14,18 @@ use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, Pa
 use super::decode::{Decoder, Expect, Found, Sink};
 use super::error::{IngestError, SkipReason};
 use super::source::{Location, Source};
+
+/// Parses the MIME headers (`Content-Type`, `Content-Disposition`,
+/// `Content-Transfer-Encoding`, `Content-Description`, ...), the only ones read here,
+/// and skips every other header without decoding it. Report e-mails carry kilobytes
+/// of trace, signature and authentication headers (`Received`, `ARC-*`,
+/// `DKIM-Signature`) whose full parsing was most of the time spent on a message.
+/// Header boundaries, and so the parts found, are the same as with every parser on.
+static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .default_header_ignore()
+});
 
 /// Decodes one message; a message that yields no report and no problem is skipped
 /// with the reason.
@@ -23,12 +36,18 @@ pub fn decode_message(
     depth: u32,
     sink: &mut Sink,
 ) -> Found {
-    let Some(message) = MessageParser::default().parse(data) else {
+    let reduced = without_other_headers(data);
+    let raw = reduced.as_deref().unwrap_or(data);
+    // `mail-parser` checks its own invariants with `debug_assert!`, and a malformed
+    // message can break one: a panic in the parser is this message's problem.
+    let parsed = std::panic::catch_unwind(|| PARSER.parse(raw));
+    let Some(message) = parsed.ok().flatten() else {
         sink.problem(source, IngestError::BadEmail);
         return Found::default();
     };
     let problems_before = sink.problems.len();
     let found = walk(decoder, &message, source, depth, sink);
+    drop_flat(message);
     if found.reports == 0 && sink.problems.len() == problems_before {
         let reason = if found.dmarc {
             SkipReason::DmarcAggregate
@@ -40,6 +59,81 @@ pub fn decode_message(
     found
 }
 
+/// The header fields of a message that [`PARSER`] parses; every other field is
+/// skipped and read by nothing here.
+const MIME_HEADERS: [&str; 6] = [
+    "content-type",
+    "content-disposition",
+    "content-id",
+    "content-description",
+    "content-location",
+    "content-transfer-encoding",
+];
+
+/// Header fields skipped below which copying the rest of a message costs more than
+/// `mail-parser` skipping them.
+const WORTH_REDUCING: usize = 256;
+
+/// The message without the top-level header fields [`PARSER`] ignores (trace,
+/// signature and authentication fields, kilobytes in a delivered report), so that
+/// `mail-parser` does not scan them byte by byte; `None` to parse it as it is.
+///
+/// Only a header block of the plainest form is reduced: every line a field name
+/// (printable ASCII but `:`) directly followed by `:`, or a continuation line
+/// starting with a space or a tab, up to an empty line (`\n` or `\r\n`). In such a
+/// block each field is its first line and its continuation lines, for every
+/// `mail-parser` field parser alike, so the fields kept parse to the same values
+/// and the body, copied unchanged, to the same parts. Anything else is left to
+/// `mail-parser` whole.
+fn without_other_headers(data: &[u8]) -> Option<Vec<u8>> {
+    let mut kept: Vec<(usize, usize)> = Vec::new();
+    let mut skipped = 0;
+    // The field being read: its start, and whether it is kept.
+    let mut field: Option<(usize, bool)> = None;
+    let mut pos = 0;
+    let body = loop {
+        let end = pos + memchr::memchr(b'\n', &data[pos..])? + 1;
+        let line = &data[pos..end];
+        let first = line[0];
+        if first == b' ' || first == b'\t' {
+            // A continuation line of the field being read.
+            field?;
+        } else {
+            if let Some((start, keep)) = field.take() {
+                if keep {
+                    kept.push((start, pos));
+                } else {
+                    skipped += pos - start;
+                }
+            }
+            if line == b"\n" || line == b"\r\n" {
+                break pos;
+            }
+            let name_len = line
+                .iter()
+                .position(|&b| !(33..=126).contains(&b) || b == b':')?;
+            if name_len == 0 || line[name_len] != b':' {
+                return None;
+            }
+            let name = &line[..name_len];
+            let keep = MIME_HEADERS
+                .iter()
+                .any(|mime| name.eq_ignore_ascii_case(mime.as_bytes()));
+            field = Some((pos, keep));
+        }
+        pos = end;
+    };
+    if skipped < WORTH_REDUCING {
+        return None;
+    }
+    let mut reduced = Vec::with_capacity(data.len() - skipped);
+    for (start, end) in kept {
+        reduced.extend_from_slice(&data[start..end]);
+    }
+    reduced.extend_from_slice(&data[body..]);
+    Some(reduced)
+}
+
 fn walk(
     decoder: &Decoder,
     message: &Message,
@@ -47,22 +141,55 @@ fn walk(
     depth: u32,
     sink: &mut Sink,
 ) -> Found {
+    let limit = decoder.limits.max_depth;
     let mut found = Found::default();
+    visit_parts(message, source, depth, limit, &mut |visit| match visit {
+        Visit::Part {
+            bytes,
+            source,
+            depth,
+            expect,
+        } => found += decoder.decode(&bytes, &source, depth, expect, sink),
+        Visit::TooDeep { source } => sink.problem(&source, IngestError::TooDeep { limit }),
+    });
+    found
+}
+
+/// What [`visit_parts`] finds, in message order.
+pub(super) enum Visit<'p> {
+    /// A part that may hold a report, its transfer encoding undone, with the depth
+    /// it is read at.
+    Part {
+        bytes: Cow<'p, [u8]>,
+        source: Source,
+        depth: u32,
+        expect: Expect,
+    },
+    /// A forwarded message nested deeper than `max_depth`, not looked into.
+    TooDeep { source: Source },
+}
+
+/// Calls `visit` for each part of `message`, and of the messages forwarded in it,
+/// that may hold a report.
+pub(super) fn visit_parts<'p>(
+    message: &'p Message,
+    source: &Source,
+    depth: u32,
+    max_depth: u32,
+    visit: &mut dyn FnMut(Visit<'p>),
+) {
     for (index, part) in message.parts.iter().enumerate() {
         match &part.body {
             PartType::Multipart(_) => {}
             PartType::Message(nested) => {
                 let nested_source = source.with(Location::ForwardedMessage(part_name(part, index)));
-                if depth + 1 > decoder.limits.max_depth {
-                    sink.problem(
-                        &nested_source,
-                        IngestError::TooDeep {
-                            limit: decoder.limits.max_depth,
-                        },
-                    );
+                if depth + 1 > max_depth {
+                    visit(Visit::TooDeep {
+                        source: nested_source,
+                    });
                     continue;
                 }
-                found += walk(decoder, nested, &nested_source, depth + 1, sink);
+                visit_parts(nested, &nested_source, depth + 1, max_depth, visit);
             }
             _ => {
                 let Some(expect) = part_role(part) else {
@@ -71,11 +198,50 @@ fn walk(
                 let part_source = source.with(Location::Attachment(part_name(part, index)));
                 // A part is content of this message, not one more container: like a
                 // zip member, it is read at the message's depth.
-                found += decoder.decode(&part_bytes(part), &part_source, depth, expect, sink);
+                visit(Visit::Part {
+                    bytes: part_bytes(part),
+                    source: part_source,
+                    depth,
+                    expect,
+                });
             }
         }
     }
-    found
+}
+
+/// The decoded bytes of every part of an e-mail that may hold a report, parsed as
+/// [`decode_message`] parses it (for the benchmarks of this step alone).
+pub(super) fn report_parts(data: &[u8]) -> Vec<Vec<u8>> {
+    let reduced = without_other_headers(data);
+    let Some(message) = PARSER.parse(reduced.as_deref().unwrap_or(data)) else {
+        return Vec::new();
+    };
+    let mut parts = Vec::new();
+    let source = Source::file(std::path::Path::new("").into());
+    let max_depth = super::Limits::default().max_depth;
+    visit_parts(&message, &source, 0, max_depth, &mut |visit| {
+        if let Visit::Part { bytes, .. } = visit {
+            parts.push(bytes.into_owned());
+        }
+    });
+    drop_flat(message);
+    parts
+}
+
+/// Drops a parsed message without recursing into its forwarded messages.
+///
+/// `mail-parser` holds each `message/rfc822` part inside its parent and drops the
+/// tree recursively; a message of a few MiB can nest tens of thousands of them, more
+/// than a thread's stack holds. Taken apart level by level, any depth is dropped.
+fn drop_flat(message: Message<'_>) {
+    let mut pending = vec![message];
+    while let Some(mut message) = pending.pop() {
+        for part in &mut message.parts {
+            if let PartType::Message(nested) = std::mem::take(&mut part.body) {
+                pending.push(nested);
+            }
+        }
+    }
 }
 
 /// Which parts may hold a report, and how sure we are.
@@ -174,4 +340,105 @@ fn part_bytes<'a>(part: &'a MessagePart) -> Cow<'a, [u8]> {
 
 fn is_base64_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='
+}
+
+#[cfg(test)]
+mod tests {
+    use mail_parser::{Message, MimeHeaders, PartType};
+
+    use super::{PARSER, without_other_headers};
+
+    /// What is read from a parsed message, part by part, nested messages included.
+    fn read(message: &Message) -> Vec<String> {
+        let mut out = Vec::new();
+        for part in &message.parts {
+            out.push(format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                part.content_type(),
+                part.attachment_name(),
+                part.content_description(),
+                part.content_transfer_encoding(),
+                part.encoding,
+                part.contents(),
+            ));
+            match &part.body {
+                PartType::Message(nested) => out.extend(read(nested)),
+                PartType::Multipart(children) => out.push(format!("{children:?}")),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn trace_headers(eol: &str) -> String {
+        let mut headers = String::new();
+        for i in 0..12 {
+            headers.push_str(&format!(
+                "Received: from relay{i}.example (relay{i}.example [192.0.2.{i}]){eol}\tby mx.example with ESMTPS id {i:08x};{eol} Sat, 1 Aug 2026 00:00:0{} +0000{eol}",
+                i % 10
+            ));
+        }
+        headers.push_str(&format!(
+            "DKIM-Signature: v=1; a=rsa-sha256; d=example.com;{eol}\tb=AAAA{eol}"
+        ));
+        headers
+    }
+
+    fn message(eol: &str, mime: &str, body: &str) -> Vec<u8> {
+        let text = format!(
+            "{}From: a@example.com{eol}Subject: report{eol}{mime}{eol}{body}",
+            trace_headers(eol)
+        );
+        text.replace('\n', eol)
+            .replace("\r\r\n", "\r\n")
+            .into_bytes()
+    }
+
+    #[test]
+    fn reduced_messages_read_the_same() {
+        let body = "--b\nContent-Type: text/plain\n\nhello\n--b\nContent-Type: application/tlsrpt+json;\n name=\"r.json\"\nContent-Disposition: attachment;\n\tfilename=\"x!y!1!2.json\"\nContent-Transfer-Encoding: base64\n\neyJhIjoxfQ==\n--b--\n";
+        let cases = [
+            "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n".to_string(),
+            "Content-Type: multipart/mixed;\n boundary=\"b\"\nContent-Type: multipart/mixed; boundary=\"b\"\n".to_string(),
+            "CONTENT-TYPE: multipart/mixed; boundary=b\nContent-Description: a\n  report\n".to_string(),
+            "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n".to_string(),
+            "X-Very-Long-Header-Name-That-Is-Longer-Than-Thirty-Four: x\nContent-Type: multipart/mixed; boundary=\"b\"\n".to_string(),
+            "Content-Type: multipart/mixed; boundary=\"b\"\nContent-Id: <a@b>\nContent-Location: x\n".to_string(),
+            String::new(),
+        ];
+        for eol in ["\n", "\r\n"] {
+            for mime in &cases {
+                let data = message(eol, mime, body);
+                let reduced = without_other_headers(&data).expect("plain header block");
+                assert!(reduced.len() < data.len());
+                let full = PARSER.parse(&data).unwrap();
+                let short = PARSER.parse(&reduced).unwrap();
+                assert_eq!(read(&short), read(&full), "{mime:?} {eol:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn unusual_header_blocks_are_parsed_whole() {
+        let trace = trace_headers("\n");
+        for odd in [
+            " folded first line\n",
+            "No colon here\n",
+            "Name : space before the colon\n",
+            "\rX: carriage return first\n",
+            "Name:value\n \n",
+            "Bad\u{7f}Name: x\n",
+        ] {
+            let data = format!("{odd}{trace}Content-Type: text/plain\n\nbody\n");
+            if odd == "Name:value\n \n" {
+                // A blank continuation line is still a continuation.
+                assert!(without_other_headers(data.as_bytes()).is_some());
+            } else {
+                assert!(without_other_headers(data.as_bytes()).is_none(), "{odd:?}");
+            }
+        }
+        // No empty line ending the header block, or little to skip: left whole.
+        assert!(without_other_headers(trace.as_bytes()).is_none());
+        assert!(without_other_headers(b"X-A: 1\nContent-Type: text/plain\n\nbody").is_none());
+    }
 }

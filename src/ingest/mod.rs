@@ -5,6 +5,8 @@
 //! deduplicated by (organization-name, report-id) in a [`ReportStore`], and anything
 //! unreadable becomes a [`Problem`] naming its [`Source`]; loading goes on.
 
+#[doc(hidden)]
+pub mod bench;
 mod container;
 mod decode;
 mod error;
@@ -16,13 +18,15 @@ mod source;
 mod store;
 mod walk;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 pub use error::{IngestError, Problem, SkipReason, Skipped};
 pub use sniff::{Kind, sniff};
 pub use source::{Location, Order, Source};
 pub use store::{Conflict, Inserted, LoadedReport, ReportStore};
+
+use crate::report::Report;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -115,4 +119,34 @@ pub fn load(paths: &[PathBuf]) -> ReportStore {
         |_| {},
     );
     store
+}
+
+/// What [`decode_bytes`] found in one input, in the order found.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub reports: Vec<(Report, Source)>,
+    pub problems: Vec<Problem>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Decodes one input held in memory as a file named `path` on the command line would
+/// be: recognized by content, through every container (gzip, zip, e-mail, mbox,
+/// forwarded message), within `limits`. Nothing is read from disk and reports are
+/// not deduplicated.
+///
+/// Loading goes through [`load_into`], which streams mbox files instead of holding
+/// them; this entry point serves the fuzz targets and callers with bytes at hand.
+pub fn decode_bytes(data: &[u8], path: &Path, limits: &Limits) -> Decoded {
+    let decoder = decode::Decoder { limits };
+    let mut sink = decode::Sink::default();
+    let source = Source::file(path.into());
+    let expect = decode::Expect::File {
+        claims_report: true,
+    };
+    decoder.decode(data, &source, 0, expect, &mut sink);
+    Decoded {
+        reports: sink.reports,
+        problems: sink.problems,
+        skipped: sink.skipped,
+    }
 }

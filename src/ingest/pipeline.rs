@@ -5,23 +5,24 @@
 //! the calling thread deduplicates them into the [`ReportStore`] and reports progress.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{Cursor, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, bounded};
-use flate2::read::MultiGzDecoder;
-use rayon::iter::{ParallelBridge, ParallelIterator};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
+use flate2::bufread::MultiGzDecoder;
 
-use super::container::{ReadError, read_limited};
 use super::decode::{Decoder, Expect, Sink, claims_report};
 use super::error::{IngestError, Problem};
 use super::mbox::{MboxMessage, MboxMessages};
 use super::source::{Location, Order, Source};
-use super::store::ReportStore;
+use super::store::{ReportStore, fingerprint};
 use super::walk::{InputFile, expand};
 use super::{LoadOptions, LoadOutcome, Progress};
+
+/// The first read of a file: all of a report file, the start of a larger one.
+const FIRST_READ: usize = 64 * 1024;
 
 /// A unit of decoding work: a whole file, or one mbox message.
 struct Job {
@@ -35,6 +36,19 @@ struct Job {
 struct Output {
     order: Order,
     sink: Sink,
+    /// The fingerprint of each report in `sink`, computed on the decoder thread.
+    fingerprints: Vec<u64>,
+}
+
+impl Output {
+    fn new(order: Order, sink: Sink) -> Output {
+        let fingerprints = sink.reports.iter().map(|(r, _)| fingerprint(r)).collect();
+        Output {
+            order,
+            sink,
+            fingerprints,
+        }
+    }
 }
 
 /// Counters the reader updates while it runs.
@@ -53,7 +67,15 @@ pub fn run(
     progress: &mut dyn FnMut(&Progress),
 ) -> LoadOutcome {
     let generation = store.begin_load();
-    let (files, walk_problems) = expand(paths);
+    let threads = options.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("tlsrpt-decode-{i}"))
+        .build();
+    let (files, walk_problems) = match &pool {
+        Ok(pool) => pool.install(|| expand(paths)),
+        Err(_) => expand(paths),
+    };
     let mut state = Progress {
         bytes_total: files.iter().map(|f| f.size).sum(),
         files_total: files.len() as u64,
@@ -69,11 +91,6 @@ pub fn run(
         state.problems += 1;
     }
     let counters = Counters::default();
-    let threads = options.threads.unwrap_or(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("tlsrpt-decode-{i}"))
-        .build();
     let (job_tx, job_rx) = bounded::<Job>(64);
     let (out_tx, out_rx) = bounded::<Output>(256);
     std::thread::scope(|scope| {
@@ -99,22 +116,23 @@ pub fn run(
             );
         }
         let limits = &options.limits;
+        // Every thread of the pool takes jobs from the queue until it is closed.
         let decode = move || {
-            let work = |tx: &mut Sender<Output>, job: Job| {
-                let sink = if cancel.load(Relaxed) {
-                    Sink::default()
-                } else {
-                    decode_job(&job, limits)
-                };
-                let _ = tx.send(Output {
-                    order: job.order,
-                    sink,
-                });
+            let work = || {
+                for job in job_rx.iter() {
+                    let sink = if cancel.load(Relaxed) {
+                        Sink::default()
+                    } else {
+                        decode_job(&job, limits)
+                    };
+                    let _ = out_tx.send(Output::new(job.order, sink));
+                }
             };
-            let jobs = job_rx.into_iter().par_bridge();
             match &pool {
-                Ok(pool) => pool.install(|| jobs.for_each_with(out_tx, work)),
-                Err(_) => jobs.for_each_with(out_tx, work),
+                Ok(pool) => {
+                    pool.broadcast(|_| work());
+                }
+                Err(_) => work(),
             }
         };
         let _ = std::thread::Builder::new()
@@ -138,14 +156,31 @@ fn collect(
 ) {
     let mut last_call = Instant::now();
     let mut sink_messages = 0;
-    for Output { order, sink } in outputs {
+    loop {
+        let Output {
+            order,
+            sink,
+            fingerprints,
+        } = match outputs.recv_timeout(Duration::from_millis(50)) {
+            Ok(output) => output,
+            Err(RecvTimeoutError::Timeout) => {
+                // Nothing decoded for a while (one huge message, a slow disk): the
+                // bytes read still move.
+                read_counters(state, counters, sink_messages);
+                progress(state);
+                last_call = Instant::now();
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         sink_messages += sink.messages;
-        for (item, (report, source)) in sink.reports.into_iter().enumerate() {
+        let reports = sink.reports.into_iter().zip(fingerprints);
+        for (item, ((report, source), fingerprint)) in reports.enumerate() {
             let order = Order {
                 item: item as u32,
                 ..order
             };
-            match store.insert(report, source, order) {
+            match store.insert_fingerprinted(report, source, order, fingerprint) {
                 super::Inserted::New => state.reports += 1,
                 _ => state.duplicates += 1,
             }
@@ -241,7 +276,7 @@ impl Reader<'_> {
     fn problem(&self, source: &Source, error: IngestError, order: Order) {
         let mut sink = Sink::default();
         sink.problem(source, error);
-        let _ = self.out.send(Output { order, sink });
+        let _ = self.out.send(Output::new(order, sink));
     }
 
     fn read_file(
@@ -252,34 +287,47 @@ impl Reader<'_> {
     ) -> Result<(), IngestError> {
         let io = |e: std::io::Error| IngestError::Io(e.to_string());
         let handle = File::open(&file.path).map_err(io)?;
-        let mut reader = BufReader::with_capacity(
-            256 * 1024,
-            CountingReader {
-                inner: handle,
-                counter: &self.counters.bytes_read,
-            },
-        );
-        if reader.fill_buf().map_err(io)?.starts_with(b"From ") {
-            self.stream_mbox(reader, source, order);
+        let mut handle = CountingReader {
+            inner: handle,
+            counter: &self.counters.bytes_read,
+        };
+        // Read into the allocation the job keeps, not through a read buffer: one
+        // read takes all of a report file. Its first bytes tell an mbox, streamed
+        // from here on, from any other file, read whole.
+        let limit = self.options.limits.max_file_size;
+        let expected = file.size.min(limit) as usize;
+        let first = expected.saturating_add(1).min(FIRST_READ);
+        let mut data = Vec::with_capacity(first);
+        (&mut handle)
+            .take(first as u64)
+            .read_to_end(&mut data)
+            .map_err(io)?;
+        if data.starts_with(b"From ") {
+            self.stream_mbox(Cursor::new(data).chain(handle), source, order);
             return Ok(());
         }
-        let limit = self.options.limits.max_file_size;
         if file.size > limit {
             return Err(IngestError::FileTooLarge {
                 size: file.size,
                 limit,
             });
         }
-        let data = read_limited(reader, limit, file.size as usize).map_err(|e| match e {
-            ReadError::Io(e) => io(e),
-            ReadError::TooLarge => IngestError::FileTooLarge {
-                size: file.size,
-                limit,
-            },
-        })?;
+        // A short first read ended at the end of the file; otherwise read the rest.
+        if data.len() == first {
+            data.reserve_exact(expected.saturating_add(1).saturating_sub(first));
+            (&mut handle)
+                .take((limit + 1).saturating_sub(first as u64))
+                .read_to_end(&mut data)
+                .map_err(io)?;
+            if data.len() as u64 > limit {
+                return Err(IngestError::FileTooLarge {
+                    size: file.size,
+                    limit,
+                });
+            }
+        }
         if data.starts_with(&[0x1f, 0x8b]) && gzip_holds_mbox(&data) {
-            let inflated = BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(&data[..]));
-            self.stream_mbox(inflated, source, order);
+            self.stream_mbox(MultiGzDecoder::new(&data[..]), source, order);
             return Ok(());
         }
         let claims_report = !file.in_folder || claims_report(&file.path.to_string_lossy());
@@ -293,9 +341,13 @@ impl Reader<'_> {
     }
 
     /// Sends each message of an mbox as its own job, never holding more than one.
-    fn stream_mbox(&self, reader: impl BufRead, source: &Source, order: Order) {
+    fn stream_mbox(&self, reader: impl Read, source: &Source, order: Order) {
         let limit = self.options.limits.max_message_size;
         let mut number = 0u64;
+        let reader = Cancellable {
+            inner: reader,
+            cancel: self.cancel,
+        };
         for message in MboxMessages::new(reader, limit) {
             if self.cancel.load(Relaxed) {
                 return;
@@ -341,6 +393,22 @@ impl Reader<'_> {
 fn gzip_holds_mbox(data: &[u8]) -> bool {
     let mut head = [0u8; 5];
     MultiGzDecoder::new(data).read_exact(&mut head).is_ok() && &head == b"From "
+}
+
+/// Fails every read once the load is cancelled: cancel stops the reading of a
+/// message of any size (one line of gigabytes), not only between messages.
+struct Cancellable<'a, R> {
+    inner: R,
+    cancel: &'a AtomicBool,
+}
+
+impl<R: Read> Read for Cancellable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.cancel.load(Relaxed) {
+            return Err(std::io::Error::other("load cancelled"));
+        }
+        self.inner.read(buf)
+    }
 }
 
 /// Counts the bytes read from a file, for progress.

@@ -1,7 +1,8 @@
 //! The loaded reports, deduplicated by (organization-name, report-id).
 
-use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::error::{Problem, Skipped};
 use super::source::{Order, Source};
@@ -34,7 +35,7 @@ pub struct Conflict {
 #[derive(Debug, Clone, Default)]
 pub struct ReportStore {
     reports: Vec<LoadedReport>,
-    index: HashMap<(Text, Text), usize>,
+    index: FxHashMap<(Text, Text), usize>,
     duplicates: u64,
     /// Copies dropped during the current load; turned into conflicts by
     /// [`ReportStore::finish_load`], once the kept copy of each report is final.
@@ -119,10 +120,22 @@ impl ReportStore {
     ///
     /// Of two copies, the one first in input order is kept, whatever order they
     /// arrive in. A report without a report-id is identified by its content.
-    pub fn insert(&mut self, mut report: Report, source: Source, order: Order) -> Inserted {
+    pub fn insert(&mut self, report: Report, source: Source, order: Order) -> Inserted {
+        let fingerprint = fingerprint(&report);
+        self.insert_fingerprinted(report, source, order, fingerprint)
+    }
+
+    /// [`ReportStore::insert`] with the report's [`fingerprint`], computed by the
+    /// decoder thread that parsed it rather than by the one collecting.
+    pub(super) fn insert_fingerprinted(
+        &mut self,
+        mut report: Report,
+        source: Source,
+        order: Order,
+        fingerprint: u64,
+    ) -> Inserted {
         self.interner.intern_report(&mut report);
         let report = relocate(report);
-        let fingerprint = fingerprint(&report);
         let key = dedupe_key(&report, fingerprint);
         let incoming = LoadedReport {
             report,
@@ -218,7 +231,8 @@ fn dedupe_key(report: &Report, fingerprint: u64) -> (Text, Text) {
 }
 
 /// A hash of a report's content, to tell identical copies from conflicting ones.
-fn fingerprint(report: &Report) -> u64 {
+/// Interning does not change it: shared strings and policies hash as their content.
+pub(super) fn fingerprint(report: &Report) -> u64 {
     let mut hasher = DefaultHasher::new();
     report.hash(&mut hasher);
     hasher.finish()
@@ -227,8 +241,8 @@ fn fingerprint(report: &Report) -> u64 {
 /// Shares one allocation among equal strings of many reports.
 #[derive(Debug, Clone, Default)]
 struct Interner {
-    set: HashSet<Text>,
-    policies: HashSet<Arc<Policy>>,
+    set: FxHashSet<Text>,
+    policies: FxHashSet<Arc<Policy>>,
 }
 
 impl Interner {

@@ -56,12 +56,12 @@ pub struct PolicyResult {
 }
 
 impl PolicyResult {
-    /// Sum of "failed-session-count" over the failure details.
+    /// Sum of "failed-session-count" over the failure details (at most `u64::MAX`:
+    /// counts are whatever a report says).
     pub fn detail_failure_count(&self) -> u64 {
         self.failure_details
             .iter()
-            .map(|d| d.failed_session_count)
-            .sum()
+            .fold(0, |sum, d| sum.saturating_add(d.failed_session_count))
     }
 
     /// True when the failure details do not add up to "total-failure-session-count".
@@ -120,12 +120,11 @@ pub enum PolicyType {
 
 impl PolicyType {
     pub fn parse(value: &str) -> PolicyType {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "sts" => PolicyType::Sts,
-            "tlsa" => PolicyType::Tlsa,
-            "no-policy-found" => PolicyType::NoPolicyFound,
-            _ => PolicyType::Other(value.into()),
-        }
+        let trimmed = value.trim();
+        [PolicyType::Sts, PolicyType::Tlsa, PolicyType::NoPolicyFound]
+            .into_iter()
+            .find(|known| known.as_str().eq_ignore_ascii_case(trimmed))
+            .unwrap_or_else(|| PolicyType::Other(value.into()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -182,10 +181,12 @@ impl ResultType {
     ];
 
     pub fn parse(value: &str) -> ResultType {
-        let lower = value.trim().to_ascii_lowercase();
+        // The registered names are lowercase ASCII: comparing without ASCII case is
+        // comparing the lowercased value, without allocating it.
+        let trimmed = value.trim();
         ResultType::REGISTERED
             .into_iter()
-            .find(|known| known.as_str() == lower)
+            .find(|known| known.as_str().eq_ignore_ascii_case(trimmed))
             .unwrap_or_else(|| ResultType::Other(value.into()))
     }
 
@@ -273,19 +274,19 @@ pub struct FailureDetail {
 }
 
 impl Report {
-    /// Total successful sessions over all policies, from the summaries.
+    /// Total successful sessions over all policies, from the summaries (at most
+    /// `u64::MAX`).
     pub fn successful_sessions(&self) -> u64 {
-        self.policies
-            .iter()
-            .map(|p| p.summary.total_successful_session_count)
-            .sum()
+        self.policies.iter().fold(0, |sum, p| {
+            sum.saturating_add(p.summary.total_successful_session_count)
+        })
     }
 
-    /// Total failed sessions over all policies, from the summaries.
+    /// Total failed sessions over all policies, from the summaries (at most
+    /// `u64::MAX`).
     pub fn failed_sessions(&self) -> u64 {
-        self.policies
-            .iter()
-            .map(|p| p.summary.total_failure_session_count)
-            .sum()
+        self.policies.iter().fold(0, |sum, p| {
+            sum.saturating_add(p.summary.total_failure_session_count)
+        })
     }
 }

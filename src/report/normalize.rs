@@ -70,15 +70,10 @@ fn normalize_report(raw: RawReport) -> Result<Report, ReportError> {
         return Err(ReportError::NotTlsReport);
     }
     Ok(Report {
-        organization_name: text(
-            raw.organization_name
-                .map(|t| t.0)
-                .unwrap_or_default()
-                .trim(),
-        ),
+        organization_name: text(raw.organization_name.as_ref().map_or("", |t| &t.0).trim()),
         date_range: normalize_date_range(raw.date_range)?,
         contact_info: non_empty(raw.contact_info),
-        report_id: text(raw.report_id.map(|t| t.0).unwrap_or_default().trim()),
+        report_id: text(raw.report_id.as_ref().map_or("", |t| &t.0).trim()),
         policies: map_exact(raw.policies.unwrap_or_default().0, normalize_policy_result),
     })
 }
@@ -95,8 +90,9 @@ fn normalize_date_range(raw: Option<RawDateRange>) -> Result<DateRange, ReportEr
     let day = chrono::Duration::days(1);
     let (start, end) = match (start, end) {
         (Some(s), Some(e)) => (s, e),
-        (Some(s), None) => (s, s + day),
-        (None, Some(e)) => (e - day, e),
+        // At the ends of the representable time, the range ends where it starts.
+        (Some(s), None) => (s, s.checked_add_signed(day).unwrap_or(s)),
+        (None, Some(e)) => (e.checked_sub_signed(day).unwrap_or(e), e),
         (None, None) => {
             let shown = |t: &Option<LenientText>| {
                 t.as_ref()
@@ -116,7 +112,9 @@ fn normalize_date_range(raw: Option<RawDateRange>) -> Result<DateRange, ReportEr
 fn normalize_policy_result(raw: RawPolicyResult) -> PolicyResult {
     let failure_details = map_exact(raw.failure_details.unwrap_or_default().0, normalize_detail);
     let summary = raw.summary.unwrap_or_default();
-    let detail_sum = failure_details.iter().map(|d| d.failed_session_count).sum();
+    let detail_sum = failure_details
+        .iter()
+        .fold(0u64, |sum, d| sum.saturating_add(d.failed_session_count));
     PolicyResult {
         policy: std::sync::Arc::new(normalize_policy(raw.policy.unwrap_or_default())),
         summary: SessionSummary {
@@ -133,7 +131,7 @@ fn normalize_policy_result(raw: RawPolicyResult) -> PolicyResult {
 
 fn normalize_policy(raw: RawPolicy) -> Policy {
     Policy {
-        policy_type: PolicyType::parse(&raw.policy_type.map(|t| t.0).unwrap_or_default()),
+        policy_type: PolicyType::parse(raw.policy_type.as_ref().map_or("", |t| &t.0)),
         policy_string: raw
             .policy_string
             .0
@@ -161,7 +159,7 @@ fn strip_mx_prefix(value: &str) -> &str {
 
 fn normalize_detail(raw: RawFailureDetail) -> FailureDetail {
     FailureDetail {
-        result_type: ResultType::parse(&raw.result_type.map(|t| t.0).unwrap_or_default()),
+        result_type: ResultType::parse(raw.result_type.as_ref().map_or("", |t| &t.0)),
         sending_mta_ip: raw.sending_mta_ip.and_then(|t| IpText::parse(&t.0)),
         receiving_mx_hostname: raw.receiving_mx_hostname.and_then(|t| hostname(&t.0)),
         receiving_mx_helo: non_empty(raw.receiving_mx_helo),
@@ -175,14 +173,19 @@ fn normalize_detail(raw: RawFailureDetail) -> FailureDetail {
 /// Host and domain names compare case-insensitively and without the root dot.
 fn hostname(value: &str) -> Option<Text> {
     let name = value.trim().trim_end_matches('.');
-    (!name.is_empty()).then(|| text(&name.to_ascii_lowercase()))
+    if name.is_empty() {
+        None
+    } else if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Some(text(&name.to_ascii_lowercase()))
+    } else {
+        Some(text(name))
+    }
 }
 
 fn non_empty(value: Option<LenientText>) -> Option<Text> {
-    value
-        .map(|t| t.0.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .map(Text::from)
+    let value = value?;
+    let trimmed = value.0.trim();
+    (!trimmed.is_empty()).then(|| Text::from(trimmed))
 }
 
 fn text(value: &str) -> Text {

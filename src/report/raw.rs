@@ -4,7 +4,11 @@
 //! they come (a count as `"12"`, `mx-host` as a string or a list, one failure detail
 //! as an object instead of a list). Normalization into the model happens in
 //! [`super::normalize`]. Unknown keys are ignored.
+//!
+//! Strings borrow from the input where JSON allows (no escape sequences): the model
+//! copies each one it keeps once, so an intermediate copy would only be freed again.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -12,47 +16,52 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 #[derive(Debug, Default, Deserialize)]
-pub struct RawReport {
-    #[serde(rename = "organization-name", alias = "organization_name", default)]
-    pub organization_name: Option<LenientText>,
-    #[serde(rename = "date-range", alias = "date_range", default)]
-    pub date_range: Option<RawDateRange>,
-    #[serde(rename = "contact-info", alias = "contact_info", default)]
-    pub contact_info: Option<LenientText>,
-    #[serde(rename = "report-id", alias = "report_id", default)]
-    pub report_id: Option<LenientText>,
-    #[serde(default)]
-    pub policies: Option<OneOrMany<RawPolicyResult>>,
+pub struct RawReport<'a> {
+    #[serde(
+        borrow,
+        rename = "organization-name",
+        alias = "organization_name",
+        default
+    )]
+    pub organization_name: Option<LenientText<'a>>,
+    #[serde(borrow, rename = "date-range", alias = "date_range", default)]
+    pub date_range: Option<RawDateRange<'a>>,
+    #[serde(borrow, rename = "contact-info", alias = "contact_info", default)]
+    pub contact_info: Option<LenientText<'a>>,
+    #[serde(borrow, rename = "report-id", alias = "report_id", default)]
+    pub report_id: Option<LenientText<'a>>,
+    #[serde(borrow, default)]
+    pub policies: Option<OneOrMany<RawPolicyResult<'a>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct RawDateRange {
-    #[serde(rename = "start-datetime", alias = "start_datetime", default)]
-    pub start_datetime: Option<LenientText>,
-    #[serde(rename = "end-datetime", alias = "end_datetime", default)]
-    pub end_datetime: Option<LenientText>,
+pub struct RawDateRange<'a> {
+    #[serde(borrow, rename = "start-datetime", alias = "start_datetime", default)]
+    pub start_datetime: Option<LenientText<'a>>,
+    #[serde(borrow, rename = "end-datetime", alias = "end_datetime", default)]
+    pub end_datetime: Option<LenientText<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct RawPolicyResult {
-    #[serde(default)]
-    pub policy: Option<RawPolicy>,
+pub struct RawPolicyResult<'a> {
+    #[serde(borrow, default)]
+    pub policy: Option<RawPolicy<'a>>,
     #[serde(default)]
     pub summary: Option<RawSummary>,
-    #[serde(rename = "failure-details", alias = "failure_details", default)]
-    pub failure_details: Option<OneOrMany<RawFailureDetail>>,
+    #[serde(borrow, rename = "failure-details", alias = "failure_details", default)]
+    pub failure_details: Option<OneOrMany<RawFailureDetail<'a>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct RawPolicy {
-    #[serde(rename = "policy-type", alias = "policy_type", default)]
-    pub policy_type: Option<LenientText>,
-    #[serde(rename = "policy-string", alias = "policy_string", default)]
-    pub policy_string: StringList,
-    #[serde(rename = "policy-domain", alias = "policy_domain", default)]
-    pub policy_domain: Option<LenientText>,
-    #[serde(rename = "mx-host", alias = "mx_host", default)]
-    pub mx_host: StringList,
+pub struct RawPolicy<'a> {
+    #[serde(borrow, rename = "policy-type", alias = "policy_type", default)]
+    pub policy_type: Option<LenientText<'a>>,
+    #[serde(borrow, rename = "policy-string", alias = "policy_string", default)]
+    pub policy_string: StringList<'a>,
+    #[serde(borrow, rename = "policy-domain", alias = "policy_domain", default)]
+    pub policy_domain: Option<LenientText<'a>>,
+    #[serde(borrow, rename = "mx-host", alias = "mx_host", default)]
+    pub mx_host: StringList<'a>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,21 +81,27 @@ pub struct RawSummary {
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct RawFailureDetail {
-    #[serde(rename = "result-type", alias = "result_type", default)]
-    pub result_type: Option<LenientText>,
-    #[serde(rename = "sending-mta-ip", alias = "sending_mta_ip", default)]
-    pub sending_mta_ip: Option<LenientText>,
+pub struct RawFailureDetail<'a> {
+    #[serde(borrow, rename = "result-type", alias = "result_type", default)]
+    pub result_type: Option<LenientText<'a>>,
+    #[serde(borrow, rename = "sending-mta-ip", alias = "sending_mta_ip", default)]
+    pub sending_mta_ip: Option<LenientText<'a>>,
     #[serde(
+        borrow,
         rename = "receiving-mx-hostname",
         alias = "receiving_mx_hostname",
         default
     )]
-    pub receiving_mx_hostname: Option<LenientText>,
-    #[serde(rename = "receiving-mx-helo", alias = "receiving_mx_helo", default)]
-    pub receiving_mx_helo: Option<LenientText>,
-    #[serde(rename = "receiving-ip", alias = "receiving_ip", default)]
-    pub receiving_ip: Option<LenientText>,
+    pub receiving_mx_hostname: Option<LenientText<'a>>,
+    #[serde(
+        borrow,
+        rename = "receiving-mx-helo",
+        alias = "receiving_mx_helo",
+        default
+    )]
+    pub receiving_mx_helo: Option<LenientText<'a>>,
+    #[serde(borrow, rename = "receiving-ip", alias = "receiving_ip", default)]
+    pub receiving_ip: Option<LenientText<'a>>,
     #[serde(
         rename = "failed-session-count",
         alias = "failed_session_count",
@@ -94,20 +109,26 @@ pub struct RawFailureDetail {
     )]
     pub failed_session_count: Option<LenientCount>,
     #[serde(
+        borrow,
         rename = "additional-information",
         alias = "additional_information",
         default
     )]
-    pub additional_information: Option<LenientText>,
-    #[serde(rename = "failure-reason-code", alias = "failure_reason_code", default)]
-    pub failure_reason_code: Option<LenientText>,
+    pub additional_information: Option<LenientText<'a>>,
+    #[serde(
+        borrow,
+        rename = "failure-reason-code",
+        alias = "failure_reason_code",
+        default
+    )]
+    pub failure_reason_code: Option<LenientText<'a>>,
 }
 
 /// Text sent as a string, number or boolean (a list of them is joined with ", ").
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct LenientText(pub String);
+pub struct LenientText<'a>(pub Cow<'a, str>);
 
-impl<'de> Deserialize<'de> for LenientText {
+impl<'de: 'a, 'a> Deserialize<'de> for LenientText<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(TextVisitor).map(LenientText)
     }
@@ -116,34 +137,37 @@ impl<'de> Deserialize<'de> for LenientText {
 struct TextVisitor;
 
 impl<'de> Visitor<'de> for TextVisitor {
-    type Value = String;
+    type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string")
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-        Ok(v)
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
-        Ok(String::new())
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<String, A::Error> {
-        Ok(collect_strings(seq)?.join(", "))
+    fn visit_unit<E: de::Error>(self) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(""))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Cow<'de, str>, A::Error> {
+        Ok(Cow::Owned(collect_strings(seq)?.join(", ")))
     }
 }
 
@@ -195,23 +219,26 @@ impl<'de> Visitor<'de> for CountVisitor {
 
 /// A list of strings sent as a list, a single string, or null.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct StringList(pub Vec<String>);
+pub struct StringList<'a>(pub Vec<Cow<'a, str>>);
 
-impl<'de> Deserialize<'de> for StringList {
+impl<'de: 'a, 'a> Deserialize<'de> for StringList<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct ListVisitor;
         impl<'de> Visitor<'de> for ListVisitor {
-            type Value = Vec<String>;
+            type Value = Vec<Cow<'de, str>>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string or a list of strings")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
-                Ok(vec![v.to_string()])
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(vec![Cow::Borrowed(v)])
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Vec<String>, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(vec![Cow::Owned(v.to_string())])
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(Vec::new())
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<String>, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
                 collect_strings(seq)
             }
         }
@@ -219,9 +246,9 @@ impl<'de> Deserialize<'de> for StringList {
     }
 }
 
-fn collect_strings<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<String>, A::Error> {
+fn collect_strings<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<Cow<'de, str>>, A::Error> {
     let mut out = Vec::new();
-    while let Some(item) = seq.next_element::<Option<LenientText>>()? {
+    while let Some(item) = seq.next_element::<Option<LenientText<'de>>>()? {
         if let Some(LenientText(s)) = item {
             out.push(s);
         }

@@ -16,6 +16,7 @@ mod cli;
 mod dns_faults;
 #[cfg(feature = "gui")]
 mod gui_panel;
+mod hostile;
 mod mx;
 mod policy_fetch;
 mod policy_syntax;

@@ -27,6 +27,8 @@ pub struct Faults {
     pub servfail: Vec<String>,
     /// Queries for these names get no answer at all.
     pub silent: Vec<String>,
+    /// No query gets an answer: a server that takes every query and says nothing.
+    pub mute: bool,
 }
 
 pub struct DnsServer {
@@ -71,6 +73,7 @@ impl DnsServer {
             catalog,
             servfail: lower_names(&faults.servfail),
             silent: lower_names(&faults.silent),
+            mute: faults.mute,
         };
         runtime().block_on(async move {
             let udp = UdpSocket::bind("127.0.0.1:0").await.expect("UDP socket");
@@ -118,6 +121,7 @@ struct Faulty {
     catalog: Catalog,
     servfail: Vec<LowerName>,
     silent: Vec<LowerName>,
+    mute: bool,
 }
 
 #[async_trait::async_trait]
@@ -128,7 +132,7 @@ impl RequestHandler for Faulty {
         mut response: R,
     ) -> ResponseInfo {
         let name = request.queries.queries().first().map(|q| q.name().clone());
-        if name.as_ref().is_some_and(|n| self.silent.contains(n)) {
+        if self.mute || name.as_ref().is_some_and(|n| self.silent.contains(n)) {
             // Answer nothing: the client must time out.
             return no_response(request);
         }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::ServerConfig;
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -15,7 +16,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::runtime;
 
-/// How the body is sent.
+/// How the body (or, for the hostile modes, the whole response) is sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BodyMode {
     /// With `Content-Length`.
@@ -25,6 +26,13 @@ pub enum BodyMode {
     /// `Content-Length` of the whole body, then only this many bytes, then
     /// nothing until the client gives up.
     Stall(usize),
+    /// The head with a `Content-Length` of 1 MB, then the body one byte every
+    /// interval, forever (until the client hangs up).
+    Trickle(Duration),
+    /// The status line, then a header one byte every interval, forever.
+    TrickleHead(Duration),
+    /// The status line, then header lines as fast as the client reads, forever.
+    EndlessHeaders,
 }
 
 /// The answer to `GET /.well-known/mta-sts.txt` for one host.
@@ -98,6 +106,9 @@ pub fn server_config(certs: SniCerts, tls12_only: bool) -> Arc<ServerConfig> {
 pub struct Options {
     /// Accept connections and never speak TLS.
     pub silent: bool,
+    /// Answer the TLS handshake with the header of a large record, then one byte
+    /// of it every 100 ms, forever.
+    pub trickle_tls: bool,
     /// Offer TLS 1.2 only.
     pub tls12_only: bool,
 }
@@ -118,6 +129,7 @@ impl PolicyHost {
     pub fn start(certs: SniCerts, routes: HashMap<String, Route>, options: Options) -> PolicyHost {
         let acceptor = TlsAcceptor::from(server_config(certs, options.tls12_only));
         let silent = options.silent;
+        let trickle_tls = options.trickle_tls;
         let routes = Arc::new(routes);
         runtime().block_on(async move {
             let listener = TcpListener::bind("127.0.0.1:0")
@@ -133,6 +145,15 @@ impl PolicyHost {
                             // Hold the connection open without a word.
                             let mut stream = stream;
                             drain(&mut stream).await;
+                            return;
+                        }
+                        if trickle_tls {
+                            // A handshake record of 16 KiB, sent one byte at a time.
+                            let mut stream = stream;
+                            let header = [0x16, 0x03, 0x03, 0x40, 0x00];
+                            if stream.write_all(&header).await.is_ok() {
+                                trickle(&mut stream, b"\0", Duration::from_millis(100)).await;
+                            }
                             return;
                         }
                         if let Ok(tls) = acceptor.accept(stream).await {
@@ -184,12 +205,37 @@ fn header_value<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 }
 
 async fn respond<S: AsyncReadExt + AsyncWriteExt + Unpin>(stream: &mut S, route: &Route) {
+    match route.mode {
+        BodyMode::TrickleHead(interval) => {
+            if stream
+                .write_all(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                .await
+                .is_ok()
+            {
+                trickle(stream, b"a", interval).await;
+            }
+            return;
+        }
+        BodyMode::EndlessHeaders => {
+            if stream.write_all(b"HTTP/1.1 200 OK\r\n").await.is_err() {
+                return;
+            }
+            for n in 0u64.. {
+                let line = format!("X-Endless-{n}: {}\r\n", "x".repeat(100));
+                if stream.write_all(line.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        }
+        _ => {}
+    }
     let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", route.status);
     for (name, value) in &route.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     match route.mode {
         BodyMode::Chunked => head.push_str("Transfer-Encoding: chunked\r\n\r\n"),
+        BodyMode::Trickle(_) => head.push_str("Content-Length: 1000000\r\n\r\n"),
         _ => head.push_str(&format!("Content-Length: {}\r\n\r\n", route.body.len())),
     }
     if stream.write_all(head.as_bytes()).await.is_err() {
@@ -207,6 +253,11 @@ async fn respond<S: AsyncReadExt + AsyncWriteExt + Unpin>(stream: &mut S, route:
             drain(stream).await;
             Ok(())
         }
+        BodyMode::Trickle(interval) => {
+            trickle(stream, b"v", interval).await;
+            Ok(())
+        }
+        BodyMode::TrickleHead(_) | BodyMode::EndlessHeaders => Ok(()),
     };
     let _ = stream.flush().await;
     let _ = stream.shutdown().await;
@@ -230,4 +281,14 @@ async fn write_chunked<S: AsyncWriteExt + Unpin>(
 pub async fn drain<S: AsyncReadExt + Unpin>(stream: &mut S) {
     let mut sink = [0u8; 1024];
     while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+}
+
+/// Writes `byte` every `interval` until the client hangs up.
+pub async fn trickle<S: AsyncWriteExt + Unpin>(stream: &mut S, byte: &[u8], interval: Duration) {
+    loop {
+        if stream.write_all(byte).await.is_err() || stream.flush().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(interval).await;
+    }
 }

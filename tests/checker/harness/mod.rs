@@ -44,6 +44,7 @@ pub struct WorldBuilder {
     routes: HashMap<String, Route>,
     https_certs: HashMap<String, Leaf>,
     silent_https: bool,
+    trickle_tls: bool,
     tls12_only: bool,
     smtp: Vec<(Ipv4Addr, Script)>,
     smtp_certs: HashMap<String, Leaf>,
@@ -67,6 +68,12 @@ impl WorldBuilder {
         self
     }
 
+    /// The DNS server takes every query and never answers one.
+    pub fn mute_dns(mut self) -> Self {
+        self.faults.mute = true;
+        self
+    }
+
     /// Serves `route` at `https://mta-sts.<domain>/.well-known/mta-sts.txt`,
     /// with a good certificate unless [`Self::https_cert`] says otherwise.
     pub fn policy(mut self, domain: &str, route: Route) -> Self {
@@ -87,6 +94,13 @@ impl WorldBuilder {
     /// The policy host accepts connections and never answers.
     pub fn silent_https(mut self) -> Self {
         self.silent_https = true;
+        self
+    }
+
+    /// The policy host answers the TLS handshake with a record header and then one
+    /// byte every 100 ms, forever.
+    pub fn trickle_tls(mut self) -> Self {
+        self.trickle_tls = true;
         self
     }
 
@@ -125,6 +139,7 @@ impl WorldBuilder {
         let dns = DnsServer::start(&self.zones, self.faults);
         let https_options = https::Options {
             silent: self.silent_https,
+            trickle_tls: self.trickle_tls,
             tls12_only: self.tls12_only,
         };
         let https = PolicyHost::start(certs(&self.https_certs), self.routes, https_options);

@@ -3,13 +3,14 @@
 //! by SNI.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use super::https::{SniCerts, drain, server_config};
+use super::https::{SniCerts, drain, server_config, trickle};
 use super::runtime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,12 +23,27 @@ pub enum Banner {
     Silent,
 }
 
+/// What the server does from `EHLO` on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StartTls {
     Offered,
     NotOffered,
     /// Offered, but `STARTTLS` gets `454`.
     Refused,
+    /// `EHLO` gets a multi-line reply that never ends.
+    EndlessEhlo,
+    /// `EHLO` gets a reply line that never ends.
+    EndlessLine,
+    /// `EHLO` gets its reply one byte every 100 ms, forever.
+    TrickledEhlo,
+    /// The connection is dropped when `EHLO` arrives.
+    DropAtEhlo,
+    /// Offered; `STARTTLS` gets `220`, then the connection is dropped as soon as
+    /// the TLS ClientHello arrives.
+    DropInHandshake,
+    /// Offered; `STARTTLS` gets `220`, then the TLS handshake is answered with the
+    /// header of a large record and one byte of it every 100 ms, forever.
+    TrickleHandshake,
 }
 
 /// The dialog of one server.
@@ -125,7 +141,25 @@ async fn session(mut stream: TcpStream, script: Script, acceptor: TlsAcceptor) {
     }
     let mut reader = BufReader::new(stream);
     if plaintext(&mut reader, script).await {
-        let stream = reader.into_inner();
+        let mut stream = reader.into_inner();
+        if script.starttls == StartTls::DropInHandshake {
+            // Read the start of the ClientHello, then hang up.
+            let mut hello = [0u8; 64];
+            let _ = stream.read(&mut hello).await;
+            return;
+        }
+        if script.starttls == StartTls::TrickleHandshake {
+            let mut hello = [0u8; 64];
+            let _ = stream.read(&mut hello).await;
+            if stream
+                .write_all(&[0x16, 0x03, 0x03, 0x40, 0x00])
+                .await
+                .is_ok()
+            {
+                trickle(&mut stream, b"\0", Duration::from_millis(100)).await;
+            }
+            return;
+        }
         if let Ok(tls) = acceptor.accept(stream).await {
             let mut tls = BufReader::new(tls);
             let _ = dialog(&mut tls).await;
@@ -139,14 +173,41 @@ async fn plaintext(reader: &mut BufReader<TcpStream>, script: Script) -> bool {
         let Some(command) = read_command(reader).await else {
             return false;
         };
+        let stream = reader.get_mut();
         let reply: &[u8] = match command.as_str() {
-            "EHLO" if script.starttls == StartTls::NotOffered => {
-                b"250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
-            }
-            "EHLO" => b"250-mx.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n",
-            "STARTTLS" if script.starttls == StartTls::Offered => {
-                return reader
-                    .get_mut()
+            "EHLO" => match script.starttls {
+                StartTls::EndlessEhlo => {
+                    for n in 0u64.. {
+                        let line = format!("250-EXTENSION-{n}\r\n");
+                        if stream.write_all(line.as_bytes()).await.is_err() {
+                            return false;
+                        }
+                    }
+                    return false;
+                }
+                StartTls::EndlessLine => {
+                    if stream.write_all(b"250-mx.test ").await.is_err() {
+                        return false;
+                    }
+                    let chunk = [b'x'; 1024];
+                    while stream.write_all(&chunk).await.is_ok() {}
+                    return false;
+                }
+                StartTls::TrickledEhlo => {
+                    trickle(stream, b"2", Duration::from_millis(100)).await;
+                    return false;
+                }
+                StartTls::DropAtEhlo => return false,
+                StartTls::NotOffered => b"250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+                _ => b"250-mx.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n",
+            },
+            "STARTTLS"
+                if matches!(
+                    script.starttls,
+                    StartTls::Offered | StartTls::DropInHandshake | StartTls::TrickleHandshake
+                ) =>
+            {
+                return stream
                     .write_all(b"220 2.0.0 ready for TLS\r\n")
                     .await
                     .is_ok();
@@ -155,12 +216,12 @@ async fn plaintext(reader: &mut BufReader<TcpStream>, script: Script) -> bool {
                 b"454 4.7.0 TLS not available\r\n"
             }
             "QUIT" => {
-                let _ = reader.get_mut().write_all(b"221 bye\r\n").await;
+                let _ = stream.write_all(b"221 bye\r\n").await;
                 return false;
             }
             _ => b"502 5.5.2 not implemented\r\n",
         };
-        if reader.get_mut().write_all(reply).await.is_err() {
+        if stream.write_all(reply).await.is_err() {
             return false;
         }
     }
