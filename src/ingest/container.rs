@@ -50,6 +50,26 @@ pub fn gunzip(data: &[u8], limit: u64) -> Result<Vec<u8>, IngestError> {
     })
 }
 
+/// Whether gzip data inflates to at least `prefix.len()` bytes starting with `prefix`
+/// (a `.mbox.gz` export starts `From `), inflating no more than that.
+pub fn gzip_starts_with(data: &[u8], prefix: &[u8]) -> bool {
+    let mut head = vec![0u8; prefix.len()];
+    let read = if data.len() <= REUSE_UP_TO {
+        DECODER.with(|cached| match cached.try_borrow_mut() {
+            Ok(mut cached) => {
+                let mut members = Members::new(cached.take(), data);
+                let read = members.read_exact(&mut head);
+                *cached = Some(members.decoder);
+                read
+            }
+            Err(_) => MultiGzDecoder::new(data).read_exact(&mut head),
+        })
+    } else {
+        MultiGzDecoder::new(data).read_exact(&mut head)
+    };
+    read.is_ok() && head == prefix
+}
+
 /// Gzip data up to this size is inflated with the decoder kept by each thread:
 /// setting up inflate state costs more than inflating a report of a few hundred
 /// bytes. (The decoder keeps a copy of its input, hence the bound.)

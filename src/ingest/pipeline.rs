@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use flate2::bufread::MultiGzDecoder;
 
+use super::container::gzip_starts_with;
 use super::decode::{Decoder, Expect, Sink, claims_report};
 use super::error::{IngestError, Problem};
 use super::mbox::{MboxMessage, MboxMessages};
@@ -391,12 +392,11 @@ impl Reader<'_> {
 
 /// Whether gzip data inflates to an mbox (a `.mbox.gz` export), judged by its start.
 fn gzip_holds_mbox(data: &[u8]) -> bool {
-    let mut head = [0u8; 5];
-    MultiGzDecoder::new(data).read_exact(&mut head).is_ok() && &head == b"From "
+    gzip_starts_with(data, b"From ")
 }
 
-/// Fails every read once the load is cancelled: cancel stops the reading of a
-/// message of any size (one line of gigabytes), not only between messages.
+/// Ends the input once the load is cancelled, so that a mailbox, or one huge message
+/// in it, is not read to its end first.
 struct Cancellable<'a, R> {
     inner: R,
     cancel: &'a AtomicBool,
@@ -405,7 +405,7 @@ struct Cancellable<'a, R> {
 impl<R: Read> Read for Cancellable<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.cancel.load(Relaxed) {
-            return Err(std::io::Error::other("load cancelled"));
+            return Ok(0);
         }
         self.inner.read(buf)
     }
