@@ -28,7 +28,7 @@ target="${CARGO_TARGET_DIR:-target}"
 data="${BENCH_DATA:-$target/bench-data}"
 budget="${PARSEDMARC_BUDGET:-420}"
 
-cargo build --release --locked --example gen_corpus --bin tlsrpt-analyzer >&2
+cargo build --release --locked --example gen_corpus --example read_floor --bin tlsrpt-analyzer >&2
 gen="$target/release/examples/gen_corpus"
 mkdir -p "$data"
 
@@ -197,6 +197,20 @@ def our_run(name, inputs):
     return run
 
 
+def floor(folder):
+    """Listing the folder and reading its files on every core, decoding nothing (the
+    best of three runs, and with a stat per file as loading does)."""
+    tool = os.path.join(os.path.dirname(ours), "examples", "read_floor")
+    runs = {}
+    for stat in (False, True):
+        warm([folder])
+        outs = [json.loads(subprocess.run([tool, folder] + (["--stat"] if stat else []),
+                                          capture_output=True, text=True, check=True).stdout)
+                for _ in range(3)]
+        runs["with_stat" if stat else "read_only"] = min(o["wall_s"] for o in outs)
+    return runs
+
+
 def count(value):
     return int(value) if str(value).strip() else 0
 
@@ -340,6 +354,8 @@ def compare(name, label, inputs, pm_args, limit=None, watch=None, folder=False):
     same = (theirs["finished"] and theirs["reports"] == mine["reports"]
             and theirs["successful"] == mine["successful"] and theirs["failed"] == mine["failed"])
     case["same_counts"] = same
+    if folder:
+        case["floor"] = floor(inputs[0])
     if theirs["finished"]:
         case["ratio"] = theirs["wall_s"] / mine["wall_s"]
         if not same:
@@ -383,6 +399,11 @@ def show(case):
                   f"none of the {mine['reports']:,} reports: {theirs['last_error_line'][:160]}")
     if "ratio" in case and theirs["finished"]:
         print(f"  speed ratio (parsedmarc time / tlsrpt-analyzer time): {case['ratio']:,.0f}x")
+    if "floor" in case:
+        f = case["floor"]
+        print(f"  listing and reading the files alone, decoding nothing: {f['read_only']:.3f} s "
+              f"({f['with_stat']:.3f} s with a stat per file); 1/100 of parsedmarc's time: "
+              f"{theirs['wall_s'] / 100:.3f} s")
     elif "ratio" in case:
         print(f"  speed ratio (tlsrpt-analyzer MB/s / parsedmarc MB/s): {case['ratio']:,.0f}x")
     if theirs["finished"]:

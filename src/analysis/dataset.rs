@@ -5,6 +5,7 @@
 //! by index and hold interned [`Sym`]s. Rows are in the store's input order, so
 //! the details of a policy and the policies of a report are contiguous.
 
+use std::fmt::Write;
 use std::ops::Range;
 
 use chrono::{DateTime, NaiveDate};
@@ -69,6 +70,9 @@ pub struct Dataset {
     pub reports: Vec<ReportRow>,
     pub policies: Vec<PolicyRow>,
     pub details: Vec<DetailRow>,
+    /// Where values that are not stored as text (IP addresses, joined lists) are
+    /// formatted before interning, so that building rows allocates no strings.
+    scratch: String,
 }
 
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -108,6 +112,16 @@ impl Dataset {
     /// earlier one's), so the rows already built stay valid.
     pub fn sync(&mut self, store: &ReportStore) {
         let known = self.reports.len();
+        let new = store.reports().get(known..).unwrap_or_default();
+        let policies: usize = new.iter().map(|r| r.report.policies.len()).sum();
+        let details: usize = new
+            .iter()
+            .flat_map(|r| &r.report.policies)
+            .map(|p| p.failure_details.len())
+            .sum();
+        self.reports.reserve(new.len());
+        self.policies.reserve(policies);
+        self.details.reserve(details);
         for (index, loaded) in store.reports().iter().enumerate().skip(known) {
             self.add_report(index as u32, loaded);
         }
@@ -142,21 +156,22 @@ impl Dataset {
         for detail in &result.failure_details {
             self.add_detail(row, detail);
         }
-        let mx_patterns = if !policy.mx_host.is_empty() {
-            policy.mx_host.join(" ")
-        } else if let DecodedPolicy::Sts(sts) = &decoded {
-            sts.mx.join(" ")
-        } else {
-            String::new()
-        };
         let s = &mut self.strings;
+        let scratch = &mut self.scratch;
+        let mx_patterns = if !policy.mx_host.is_empty() {
+            intern_joined(s, scratch, &policy.mx_host, " ")
+        } else if let DecodedPolicy::Sts(sts) = &decoded {
+            intern_joined(s, scratch, &sts.mx, " ")
+        } else {
+            Sym::NONE
+        };
         self.policies.push(PolicyRow {
             report,
             policy_type: s.intern(policy.policy_type.as_str()),
             policy_domain: s.intern_text_opt(policy.policy_domain.as_ref()),
             mode: s.intern_opt(decoded.mode().map(|m| m.as_str())),
-            version: s.intern(&policy.policy_string.join("\n")),
-            mx_patterns: s.intern(&mx_patterns),
+            version: intern_joined(s, scratch, &policy.policy_string, "\n"),
+            mx_patterns,
             successful: result.summary.total_successful_session_count,
             failed: result.summary.total_failure_session_count,
             detail_failed: result.detail_failure_count(),
@@ -166,8 +181,14 @@ impl Dataset {
 
     fn add_detail(&mut self, policy: u32, detail: &FailureDetail) {
         let s = &mut self.strings;
-        let ip = |s: &mut Strings, ip: &Option<IpText>| match ip {
-            Some(ip) => s.intern(&ip.to_string()),
+        let scratch = &mut self.scratch;
+        let mut ip = |s: &mut Strings, ip: &Option<IpText>| match ip {
+            Some(IpText::Malformed(text)) => s.intern_text(text),
+            Some(ip) => {
+                scratch.clear();
+                let _ = write!(scratch, "{ip}");
+                s.intern(scratch)
+            }
             None => Sym::NONE,
         };
         let row = DetailRow {
@@ -193,4 +214,22 @@ impl Dataset {
     pub fn text(&self, sym: Sym) -> &str {
         self.strings.get(sym)
     }
+}
+
+/// Interns `parts` joined by `separator` (empty: [`Sym::NONE`]), formatted in
+/// `scratch`.
+fn intern_joined<T: AsRef<str>>(
+    strings: &mut Strings,
+    scratch: &mut String,
+    parts: &[T],
+    separator: &str,
+) -> Sym {
+    scratch.clear();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            scratch.push_str(separator);
+        }
+        scratch.push_str(part.as_ref());
+    }
+    strings.intern(scratch)
 }

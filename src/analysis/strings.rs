@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use crate::report::Text;
 
 /// A symbol for an interned string. [`Sym::NONE`] is the empty string, used for
@@ -22,15 +24,19 @@ impl Sym {
 #[derive(Debug, Clone)]
 pub struct Strings {
     list: Vec<Text>,
-    map: HashMap<Text, Sym>,
+    /// Keyed by strings from reports: a hash seeded per table, so that values
+    /// chosen by a report's sender cannot all collide; much faster than SipHash.
+    map: HashMap<Text, Sym, RandomState>,
 }
 
 impl Default for Strings {
     fn default() -> Strings {
         let empty: Text = Text::from("");
+        let mut map = HashMap::default();
+        map.insert(empty.clone(), Sym::NONE);
         Strings {
-            list: vec![empty.clone()],
-            map: HashMap::from([(empty, Sym::NONE)]),
+            list: vec![empty],
+            map,
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The loaded reports, deduplicated by (organization-name, report-id).
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+use std::sync::Arc;
+use std::sync::LazyLock;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use foldhash::fast::RandomState;
 
 use super::error::{Problem, Skipped};
 use super::source::{Order, Source};
-use std::sync::Arc;
 
 use crate::report::{FailureDetail, IpText, Policy, PolicyType, Report, ResultType, Text};
 
@@ -35,7 +37,9 @@ pub struct Conflict {
 #[derive(Debug, Clone, Default)]
 pub struct ReportStore {
     reports: Vec<LoadedReport>,
-    index: FxHashMap<(Text, Text), usize>,
+    /// Keyed by values from reports: a seeded hash, so that a sender cannot make
+    /// every key collide.
+    index: HashMap<(Text, Text), usize, RandomState>,
     duplicates: u64,
     /// Copies dropped during the current load; turned into conflicts by
     /// [`ReportStore::finish_load`], once the kept copy of each report is final.
@@ -233,16 +237,17 @@ fn dedupe_key(report: &Report, fingerprint: u64) -> (Text, Text) {
 /// A hash of a report's content, to tell identical copies from conflicting ones.
 /// Interning does not change it: shared strings and policies hash as their content.
 pub(super) fn fingerprint(report: &Report) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    report.hash(&mut hasher);
-    hasher.finish()
+    // SipHash with keys drawn once per process: a sender who cannot know them
+    // cannot make a conflicting copy pass for an identical one.
+    static KEYS: LazyLock<std::hash::RandomState> = LazyLock::new(std::hash::RandomState::new);
+    KEYS.hash_one(report)
 }
 
 /// Shares one allocation among equal strings of many reports.
 #[derive(Debug, Clone, Default)]
 struct Interner {
-    set: FxHashSet<Text>,
-    policies: FxHashSet<Arc<Policy>>,
+    set: HashSet<Text, RandomState>,
+    policies: HashSet<Arc<Policy>, RandomState>,
 }
 
 impl Interner {

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::iter::{IntoParallelRefMutIterator, ParallelIterator};
 use walkdir::WalkDir;
 
 use super::error::{IngestError, Problem};
@@ -20,8 +19,8 @@ pub struct InputFile {
 
 /// Walks folders recursively (following links, in name order) and returns the files;
 /// paths that cannot be read or walked become problems, each placed before the file
-/// that follows it.
-pub fn expand(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<(usize, Problem)>) {
+/// that follows it. The files' sizes are read on `threads` threads.
+pub fn expand(paths: &[PathBuf], threads: usize) -> (Vec<InputFile>, Vec<(usize, Problem)>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
@@ -31,7 +30,7 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<(usize, Problem)>) {
         };
         match std::fs::metadata(path) {
             Err(e) => problems.push((files.len(), problem(IngestError::Io(e.to_string())))),
-            Ok(meta) if meta.is_dir() => walk_folder(path, &mut files, &mut problems),
+            Ok(meta) if meta.is_dir() => walk_folder(path, threads, &mut files, &mut problems),
             Ok(meta) => files.push(InputFile {
                 path: Arc::from(path.as_path()),
                 size: meta.len(),
@@ -42,7 +41,12 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<(usize, Problem)>) {
     (files, problems)
 }
 
-fn walk_folder(root: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<(usize, Problem)>) {
+fn walk_folder(
+    root: &Path,
+    threads: usize,
+    files: &mut Vec<InputFile>,
+    problems: &mut Vec<(usize, Problem)>,
+) {
     // Siblings share their parent's path, so comparing whole paths orders them by
     // file name (`sort_by_file_name`) without splitting both paths into components
     // at every comparison.
@@ -76,10 +80,40 @@ fn walk_folder(root: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<(usiz
         });
     }
     // The sizes, for progress: one `stat` per file (what `DirEntry::metadata` does
-    // when following links), on every core of the pool this runs in.
-    files[first..].par_iter_mut().for_each(|file| {
-        file.size = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
+    // when following links), on every core.
+    let found = &mut files[first..];
+    let chunk = found.len().div_ceil(threads.max(1)).max(1);
+    let sizes: Vec<u64> = std::thread::scope(|scope| {
+        let parts: Vec<_> = found
+            .chunks(chunk)
+            .map(|part| {
+                let spawned = std::thread::Builder::new()
+                    .name("tlsrpt-walk".into())
+                    .spawn_scoped(scope, || sizes_of(part));
+                (part, spawned)
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(
+                |(part, spawned)| match spawned.map(|thread| thread.join()) {
+                    Ok(Ok(sizes)) => sizes,
+                    // No thread, or it failed: do it here.
+                    _ => sizes_of(part),
+                },
+            )
+            .collect()
     });
+    for (file, size) in found.iter_mut().zip(sizes) {
+        file.size = size;
+    }
+}
+
+fn sizes_of(files: &[InputFile]) -> Vec<u64> {
+    files
+        .iter()
+        .map(|file| std::fs::metadata(&file.path).map_or(0, |m| m.len()))
+        .collect()
 }
 
 fn walk_error_text(e: &walkdir::Error) -> String {
