@@ -961,41 +961,91 @@ fn two_gb_mbox_message_of_one_line_is_too_large_without_being_held() {
 // Folders that cannot be read, links that loop or lead nowhere
 // ---------------------------------------------------------------------------------
 
-#[test]
-fn unreadable_folder_is_a_problem_and_the_rest_is_read() {
-    use std::os::unix::fs::PermissionsExt;
-    let _memory = shared();
-    let dir = tempdir();
-    let good = write(dir.path(), "a.json", report_json("Org A", "a"));
-    write(dir.path(), "locked/b.json", report_json("Org A", "b"));
-    let later = write(dir.path(), "z.json", report_json("Org A", "z"));
-    let locked = dir.path().join("locked");
-    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-    let readable = fs::read_dir(&locked).is_ok();
-    if readable {
-        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-        eprintln!(
-            "skipping unreadable_folder_is_a_problem_and_the_rest_is_read: running as \
-             root (or with CAP_DAC_OVERRIDE), a folder with mode 000 can still be read"
-        );
-        return;
+/// What a load read, as far as the test of unreadable inputs looks.
+struct Loaded {
+    reports: u64,
+    /// The reports' sources, when loaded in this process.
+    sources: Option<Vec<String>>,
+    /// Source and error text of each problem.
+    problems: Vec<(String, String)>,
+}
+
+/// Loads `dir`: in this process or, when it runs as root (which reads a folder of
+/// mode 000), through the command line run as the unprivileged user `nobody`.
+fn load_unprivileged(dir: &Path, locked: &Path) -> Option<Loaded> {
+    if fs::read_dir(locked).is_err() {
+        let store = load(&[dir.to_path_buf()]);
+        let sources = store.reports().iter().map(|r| r.source.to_string());
+        let problems = problems(&store)
+            .into_iter()
+            .map(|(s, e)| (s, e.to_string()));
+        return Some(Loaded {
+            reports: store.reports().len() as u64,
+            sources: Some(sources.collect()),
+            problems: problems.collect(),
+        });
     }
-    let store = load(&[dir.path().to_path_buf()]);
-    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-    let sources: Vec<String> = store
-        .reports()
-        .iter()
-        .map(|r| r.source.to_string())
-        .collect();
-    assert_eq!(sources, [src(&good, &[]), src(&later, &[])]);
-    let problems = problems(&store);
-    assert_eq!(problems.len(), 1, "{problems:?}");
+    if !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!(
+            "skipping unreadable_folder_and_file_are_problems_and_the_rest_is_read: running \
+             as root, which reads a folder of mode 000, and without setpriv to run as nobody"
+        );
+        return None;
+    }
+    // The binary may be in a folder `nobody` cannot enter: run a copy.
+    let binary = dir.parent().unwrap().join("tlsrpt-analyzer");
+    fs::copy(env!("CARGO_BIN_EXE_tlsrpt-analyzer"), &binary).unwrap();
+    let output = std::process::Command::new("/usr/bin/setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&binary)
+        .args(["summary", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let problems = summary["problems"].as_array().unwrap().iter();
+    Some(Loaded {
+        reports: summary["reports"].as_u64().unwrap(),
+        sources: None,
+        problems: problems
+            .map(|p| (text(&p["source"]), text(&p["error"])))
+            .collect(),
+    })
+}
+
+#[test]
+fn unreadable_folder_and_file_are_problems_and_the_rest_is_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path, mode| fs::set_permissions(path, fs::Permissions::from_mode(mode));
+    let _memory = shared();
+    let root = tempdir();
+    mode(root.path(), 0o755).unwrap();
+    let dir = root.path().join("reports");
+    let good = write(&dir, "a.json", report_json("Org A", "a"));
+    write(&dir, "locked/b.json", report_json("Org A", "b"));
+    let unreadable = write(&dir, "unreadable.json", report_json("Org A", "u"));
+    let later = write(&dir, "z.json", report_json("Org A", "z"));
+    let locked = dir.join("locked");
+    mode(&locked, 0o000).unwrap();
+    mode(&unreadable, 0o000).unwrap();
+    let loaded = load_unprivileged(&dir, &locked);
+    mode(&locked, 0o755).unwrap();
+    let Some(loaded) = loaded else {
+        return;
+    };
+    assert_eq!(loaded.reports, 2);
+    if let Some(sources) = loaded.sources {
+        assert_eq!(sources, [src(&good, &[]), src(&later, &[])]);
+    }
+    let problems = loaded.problems;
+    assert_eq!(problems.len(), 2, "{problems:?}");
     assert_eq!(problems[0].0, src(&locked, &[]));
-    assert!(
-        matches!(&problems[0].1, IngestError::Walk(text) if text.contains("ermission")),
-        "{:?}",
-        problems[0].1
-    );
+    assert!(problems[0].1.contains("walk"), "{problems:?}");
+    assert!(problems[0].1.contains("ermission denied"), "{problems:?}");
+    assert_eq!(problems[1].0, src(&unreadable, &[]));
+    assert!(problems[1].1.contains("ermission denied"), "{problems:?}");
 }
 
 #[test]
