@@ -159,3 +159,63 @@ fn sample_data_matches_its_expected_summary() {
     assert_matches(&dir, &actual, &expected);
     assert!(actual.reports > 1000);
 }
+
+/// Files, mailboxes and junk read the same on one decoder thread as on many: the
+/// same reports from the same sources in the same order, the same problems, the
+/// same kept copies of duplicates, equal to the generator's totals. One thread
+/// also splits every mbox alone, decoding a message itself whenever the queue of
+/// 64 is full.
+#[test]
+fn every_thread_count_reads_the_same() {
+    use std::sync::atomic::AtomicBool;
+    use tlsrpt_analyzer::ingest::{self, LoadOptions, ReportStore};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = CorpusOptions {
+        reports: 1500,
+        seed: 21,
+        layout: Layout::Mixed,
+        ..CorpusOptions::default()
+    };
+    let expected = generate(dir.path(), &options).expect("generate");
+    let mut runs = Vec::new();
+    for threads in [1, 2, 3, 8] {
+        let mut store = ReportStore::new();
+        let options = LoadOptions {
+            threads: Some(threads),
+            ..LoadOptions::default()
+        };
+        let paths = [dir.path().to_path_buf()];
+        ingest::load_into(
+            &mut store,
+            &paths,
+            &options,
+            &AtomicBool::new(false),
+            |_| {},
+        );
+        let summary = Summary::of(&store);
+        assert_matches(dir.path(), &summary, &expected);
+        let sources: Vec<String> = store
+            .reports()
+            .iter()
+            .map(|r| r.source.to_string())
+            .collect();
+        let problems: Vec<String> = store
+            .problems()
+            .map(|p| format!("{}: {}", p.source, p.error))
+            .collect();
+        runs.push((threads, sources, problems));
+    }
+    let (_, first_sources, first_problems) = &runs[0];
+    // An mbox longer than the queue, so that one thread fills it.
+    assert!(
+        first_sources
+            .iter()
+            .any(|s| s.contains(".mbox › message 65 ")),
+        "{first_sources:?}"
+    );
+    for (threads, sources, problems) in &runs[1..] {
+        assert_eq!(sources, first_sources, "{threads} threads");
+        assert_eq!(problems, first_problems, "{threads} threads");
+    }
+}

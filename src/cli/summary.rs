@@ -63,5 +63,8 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
     std::io::stdout()
         .lock()
         .write_all(&out)
-        .context("writing to standard output")
+        .context("writing to standard output")?;
+    // The process ends here: freeing every report one by one would only delay it.
+    std::mem::forget((store, dataset));
+    Ok(())
 }
