@@ -24,6 +24,10 @@ use tlsrpt_analyzer::report::ReportError;
 mod largest_allocation;
 use largest_allocation::LARGEST_ALLOCATION;
 
+#[path = "common/unprivileged.rs"]
+mod unprivileged;
+use unprivileged::summary_as_nobody;
+
 // ---------------------------------------------------------------------------------
 // Building inputs
 // ---------------------------------------------------------------------------------
@@ -1595,18 +1599,25 @@ fn symlink_loop_is_a_problem_not_a_hang() {
 #[test]
 fn unreadable_file_is_a_problem() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempdir();
-    let good = write(dir.path(), "a.json", report_json("Org A", "a", 1));
-    let locked = write(dir.path(), "b.json", report_json("Org A", "b", 2));
+    let root = tempdir();
+    fs::set_permissions(root.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = root.path().join("reports");
+    let good = write(&dir, "a.json", report_json("Org A", "a", 1));
+    let locked = write(&dir, "b.json", report_json("Org A", "b", 2));
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
     if fs::File::open(&locked).is_ok() {
-        eprintln!(
-            "skipping unreadable_file_is_a_problem: running as root (or with \
-             CAP_DAC_OVERRIDE), a file with mode 000 can still be read"
-        );
+        // Root reads a file of mode 000: load as `nobody` instead.
+        let test = "unreadable_file_is_a_problem";
+        let Some(summary) = summary_as_nobody(test, &dir) else {
+            return;
+        };
+        assert_eq!(summary.reports, 1);
+        assert_eq!(summary.problems.len(), 1, "{:?}", summary.problems);
+        assert_eq!(summary.problems[0].0, src(&locked, &[]));
+        assert!(summary.problems[0].1.contains("ermission denied"));
         return;
     }
-    let store = ingest::load(&[dir.path().to_path_buf()]);
+    let store = ingest::load(&[dir.clone()]);
     assert_eq!(report_sources(&store), [src(&good, &[])]);
     let problems = problems(&store);
     assert_eq!(problems.len(), 1, "{problems:?}");

@@ -34,6 +34,10 @@ use tlsrpt_analyzer::ingest::{
 mod largest_allocation;
 use largest_allocation::LARGEST_ALLOCATION;
 
+#[path = "common/unprivileged.rs"]
+mod unprivileged;
+use unprivileged::summary_as_nobody;
+
 /// Tests that allocate much (building inputs, loading thousands of reports) share
 /// this lock; a test that measures allocations holds it alone.
 static MEMORY: RwLock<()> = RwLock::new(());
@@ -985,33 +989,12 @@ fn load_unprivileged(dir: &Path, locked: &Path) -> Option<Loaded> {
             problems: problems.collect(),
         });
     }
-    if !Path::new("/usr/bin/setpriv").exists() {
-        eprintln!(
-            "skipping unreadable_folder_and_file_are_problems_and_the_rest_is_read: running \
-             as root, which reads a folder of mode 000, and without setpriv to run as nobody"
-        );
-        return None;
-    }
-    // The binary may be in a folder `nobody` cannot enter: run a copy.
-    let binary = dir.parent().unwrap().join("tlsrpt-analyzer");
-    fs::copy(env!("CARGO_BIN_EXE_tlsrpt-analyzer"), &binary).unwrap();
-    let output = std::process::Command::new("/usr/bin/setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&binary)
-        .args(["summary", "--format", "json"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
-    let problems = summary["problems"].as_array().unwrap().iter();
+    let test = "unreadable_folder_and_file_are_problems_and_the_rest_is_read";
+    let summary = summary_as_nobody(test, dir)?;
     Some(Loaded {
-        reports: summary["reports"].as_u64().unwrap(),
+        reports: summary.reports,
         sources: None,
-        problems: problems
-            .map(|p| (text(&p["source"]), text(&p["error"])))
-            .collect(),
+        problems: summary.problems,
     })
 }
 
