@@ -11,14 +11,23 @@ use super::error::IngestError;
 /// Reads at most `limit` bytes from `reader`; more is [`IngestError::TooLarge`].
 pub fn read_limited(reader: impl Read, limit: u64, hint: usize) -> Result<Vec<u8>, ReadError> {
     let mut out = Vec::with_capacity(hint.min(limit as usize));
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(ReadError::Io)?;
+    read_limited_into(reader, &mut out, limit)?;
+    Ok(out)
+}
+
+/// Appends what is left of `reader` to `out`, which may hold at most `limit` bytes
+/// in all; more is [`ReadError::TooLarge`].
+pub fn read_limited_into(
+    reader: impl Read,
+    out: &mut Vec<u8>,
+    limit: u64,
+) -> Result<(), ReadError> {
+    let room = limit.saturating_add(1).saturating_sub(out.len() as u64);
+    reader.take(room).read_to_end(out).map_err(ReadError::Io)?;
     if out.len() as u64 > limit {
         return Err(ReadError::TooLarge);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A failed bounded read: the data itself, or the limit.
@@ -31,20 +40,7 @@ pub enum ReadError {
 /// Inflates gzip data (all members, as `cat a.gz b.gz` produces).
 pub fn gunzip(data: &[u8], limit: u64) -> Result<Vec<u8>, IngestError> {
     let hint = data.len() * 8;
-    let result = if data.len() <= REUSE_UP_TO {
-        DECODER.with(|cached| match cached.try_borrow_mut() {
-            Ok(mut cached) => {
-                let mut members = Members::new(cached.take(), data);
-                let result = read_limited(&mut members, limit, hint);
-                *cached = Some(members.decoder);
-                result
-            }
-            Err(_) => read_limited(MultiGzDecoder::new(data), limit, hint),
-        })
-    } else {
-        read_limited(MultiGzDecoder::new(data), limit, hint)
-    };
-    result.map_err(|e| match e {
+    with_gzip_reader(data, |reader| read_limited(reader, limit, hint)).map_err(|e| match e {
         ReadError::Io(e) => IngestError::Gzip(e.to_string()),
         ReadError::TooLarge => IngestError::TooLarge { limit },
     })
@@ -54,20 +50,25 @@ pub fn gunzip(data: &[u8], limit: u64) -> Result<Vec<u8>, IngestError> {
 /// (a `.mbox.gz` export starts `From `), inflating no more than that.
 pub fn gzip_starts_with(data: &[u8], prefix: &[u8]) -> bool {
     let mut head = vec![0u8; prefix.len()];
-    let read = if data.len() <= REUSE_UP_TO {
-        DECODER.with(|cached| match cached.try_borrow_mut() {
-            Ok(mut cached) => {
-                let mut members = Members::new(cached.take(), data);
-                let read = members.read_exact(&mut head);
-                *cached = Some(members.decoder);
-                read
-            }
-            Err(_) => MultiGzDecoder::new(data).read_exact(&mut head),
-        })
-    } else {
-        MultiGzDecoder::new(data).read_exact(&mut head)
-    };
+    let read = with_gzip_reader(data, |reader| reader.read_exact(&mut head));
     read.is_ok() && head == prefix
+}
+
+/// Runs `read` on a reader of the inflated gzip data: through the thread's cached
+/// decoder when the data is small, through a new one otherwise.
+fn with_gzip_reader<T>(data: &[u8], read: impl FnOnce(&mut dyn Read) -> T) -> T {
+    if data.len() > REUSE_UP_TO {
+        return read(&mut MultiGzDecoder::new(data));
+    }
+    DECODER.with(|cached| match cached.try_borrow_mut() {
+        Ok(mut cached) => {
+            let mut members = Members::new(cached.take(), data);
+            let result = read(&mut members);
+            *cached = Some(members.decoder);
+            result
+        }
+        Err(_) => read(&mut MultiGzDecoder::new(data)),
+    })
 }
 
 /// Gzip data up to this size is inflated with the decoder kept by each thread:

@@ -36,18 +36,12 @@ pub fn decode_message(
     depth: u32,
     sink: &mut Sink,
 ) -> Found {
-    let reduced = without_other_headers(data);
-    let raw = reduced.as_deref().unwrap_or(data);
-    // `mail-parser` checks its own invariants with `debug_assert!`, and a malformed
-    // message can break one: a panic in the parser is this message's problem.
-    let parsed = std::panic::catch_unwind(|| PARSER.parse(raw));
-    let Some(message) = parsed.ok().flatten() else {
+    let problems_before = sink.problems.len();
+    let Some(found) = with_parsed(data, |message| walk(decoder, message, source, depth, sink))
+    else {
         sink.problem(source, IngestError::BadEmail);
         return Found::default();
     };
-    let problems_before = sink.problems.len();
-    let found = walk(decoder, &message, source, depth, sink);
-    drop_flat(message);
     if found.reports == 0 && sink.problems.len() == problems_before {
         let reason = if found.dmarc {
             SkipReason::DmarcAggregate
@@ -212,20 +206,32 @@ pub(super) fn visit_parts<'p>(
 /// The decoded bytes of every part of an e-mail that may hold a report, parsed as
 /// [`decode_message`] parses it (for the benchmarks of this step alone).
 pub(super) fn report_parts(data: &[u8]) -> Vec<Vec<u8>> {
-    let reduced = without_other_headers(data);
-    let Some(message) = PARSER.parse(reduced.as_deref().unwrap_or(data)) else {
-        return Vec::new();
-    };
     let mut parts = Vec::new();
     let source = Source::file(std::path::Path::new("").into());
     let max_depth = super::Limits::default().max_depth;
-    visit_parts(&message, &source, 0, max_depth, &mut |visit| {
-        if let Visit::Part { bytes, .. } = visit {
-            parts.push(bytes.into_owned());
-        }
+    with_parsed(data, |message| {
+        visit_parts(message, &source, 0, max_depth, &mut |visit| {
+            if let Visit::Part { bytes, .. } = visit {
+                parts.push(bytes.into_owned());
+            }
+        })
     });
-    drop_flat(message);
     parts
+}
+
+/// Parses an e-mail (without the headers no step reads) and runs `visit` on it;
+/// `None` when it is no readable message.
+fn with_parsed<T>(data: &[u8], visit: impl FnOnce(&Message) -> T) -> Option<T> {
+    let reduced = without_other_headers(data);
+    let raw = reduced.as_deref().unwrap_or(data);
+    // `mail-parser` checks its own invariants with `debug_assert!`, and a malformed
+    // message can break one: a panic in the parser is this message's problem.
+    let message = std::panic::catch_unwind(|| PARSER.parse(raw))
+        .ok()
+        .flatten()?;
+    let result = visit(&message);
+    drop_flat(message);
+    Some(result)
 }
 
 /// Drops a parsed message without recursing into its forwarded messages.

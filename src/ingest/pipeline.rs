@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
 use flate2::bufread::MultiGzDecoder;
 
-use super::container::gzip_starts_with;
+use super::container::{ReadError, gzip_starts_with, read_limited_into};
 use super::decode::{Decoder, Expect, Sink, claims_report};
 use super::error::{IngestError, Problem};
 use super::mbox::{MboxMessage, MboxMessages};
@@ -381,19 +381,16 @@ impl Worker<'_> {
         // A short first read ended at the end of the file; otherwise read the rest.
         if data.len() == first {
             data.reserve_exact(expected.saturating_add(1).saturating_sub(first));
-            (&mut handle)
-                .take((limit + 1).saturating_sub(first as u64))
-                .read_to_end(&mut data)
-                .map_err(io)?;
-            if data.len() as u64 > limit {
-                return Err(IngestError::FileTooLarge {
+            read_limited_into(&mut handle, &mut data, limit).map_err(|e| match e {
+                ReadError::Io(e) => io(e),
+                ReadError::TooLarge => IngestError::FileTooLarge {
                     size: file.size,
                     limit,
-                });
-            }
+                },
+            })?;
         }
         drop(handle);
-        if data.starts_with(&[0x1f, 0x8b]) && gzip_holds_mbox(&data) {
+        if data.starts_with(&[0x1f, 0x8b]) && gzip_starts_with(&data, b"From ") {
             self.split_mbox(MultiGzDecoder::new(&data[..]), source, order, queue);
             return Ok(());
         }
@@ -494,11 +491,6 @@ fn read_start(
     }
     data.truncate(len);
     Ok(())
-}
-
-/// Whether gzip data inflates to an mbox (a `.mbox.gz` export), judged by its start.
-fn gzip_holds_mbox(data: &[u8]) -> bool {
-    gzip_starts_with(data, b"From ")
 }
 
 /// Ends the input once the load is cancelled, so that a mailbox, or one huge message

@@ -55,13 +55,18 @@ pub struct PolicyResult {
     pub failure_details: Vec<FailureDetail>,
 }
 
+/// Sum of "failed-session-count" over failure details, at most `u64::MAX`.
+pub(crate) fn failed_session_sum(details: &[FailureDetail]) -> u64 {
+    details
+        .iter()
+        .fold(0, |sum, d| sum.saturating_add(d.failed_session_count))
+}
+
 impl PolicyResult {
     /// Sum of "failed-session-count" over the failure details (at most `u64::MAX`:
     /// counts are whatever a report says).
     pub fn detail_failure_count(&self) -> u64 {
-        self.failure_details
-            .iter()
-            .fold(0, |sum, d| sum.saturating_add(d.failed_session_count))
+        failed_session_sum(&self.failure_details)
     }
 
     /// True when the failure details do not add up to "total-failure-session-count".

@@ -112,9 +112,7 @@ fn normalize_date_range(raw: Option<RawDateRange>) -> Result<DateRange, ReportEr
 fn normalize_policy_result(raw: RawPolicyResult) -> PolicyResult {
     let failure_details = map_exact(raw.failure_details.unwrap_or_default().0, normalize_detail);
     let summary = raw.summary.unwrap_or_default();
-    let detail_sum = failure_details
-        .iter()
-        .fold(0u64, |sum, d| sum.saturating_add(d.failed_session_count));
+    let detail_sum = super::model::failed_session_sum(&failure_details);
     PolicyResult {
         policy: std::sync::Arc::new(normalize_policy(raw.policy.unwrap_or_default())),
         summary: SessionSummary {
