@@ -1617,7 +1617,7 @@ fn unreadable_file_is_a_problem() {
         assert!(summary.problems[0].1.contains("ermission denied"));
         return;
     }
-    let store = ingest::load(&[dir.clone()]);
+    let store = ingest::load(std::slice::from_ref(&dir));
     assert_eq!(report_sources(&store), [src(&good, &[])]);
     let problems = problems(&store);
     assert_eq!(problems.len(), 1, "{problems:?}");
