@@ -8,7 +8,7 @@ use eframe::egui;
 
 use super::command::Command;
 use super::data::{AggregateWorker, Aggregates, Data, Facet, Query};
-use super::jobs::{CheckJob, DialogJob, DialogPurpose, LoadJob};
+use super::jobs::{CheckJob, DialogJob, DialogPurpose, ExportJob, LoadJob};
 use super::panels;
 use super::view::{Settings, Tab, ViewState};
 use crate::analysis::Filter;
@@ -37,6 +37,7 @@ pub struct App {
     /// Inputs dropped while a load runs, loaded after it.
     queued: Vec<PathBuf>,
     dialog: Option<DialogJob>,
+    export: Option<ExportJob>,
     worker: Option<AggregateWorker>,
     aggregates: Option<Aggregates>,
     requested: Option<(u64, Query)>,
@@ -45,6 +46,9 @@ pub struct App {
     check: Option<CheckJob>,
     /// The last finished check: the domain and its report or why it could not run.
     check_result: Option<(String, Result<CheckReport, String>)>,
+    /// The open report's JSON as the report window shows it, made once per report
+    /// and data version rather than every frame.
+    report_json: Option<(u64, u32, String)>,
     ctx: egui::Context,
 }
 
@@ -61,11 +65,7 @@ impl App {
 
     /// An app on a given context (tests use this through the eframe harness too).
     pub fn with_context(ctx: egui::Context, settings: Settings, start: StartOptions) -> App {
-        ctx.set_theme(if settings.dark {
-            egui::Theme::Dark
-        } else {
-            egui::Theme::Light
-        });
+        ctx.set_theme(theme(settings.dark));
         let repaint = ctx.clone();
         let mut app = App {
             data: Arc::new(Data::default()),
@@ -75,6 +75,7 @@ impl App {
             load: None,
             queued: Vec::new(),
             dialog: None,
+            export: None,
             worker: AggregateWorker::start(move || repaint.request_repaint()).ok(),
             aggregates: None,
             requested: None,
@@ -82,6 +83,7 @@ impl App {
             check_config: start.check_config.unwrap_or_default(),
             check: None,
             check_result: None,
+            report_json: None,
             ctx,
         };
         if !start.paths.is_empty() {
@@ -127,6 +129,9 @@ impl App {
             let domain = job.domain.clone();
             self.check = None;
             self.check_result = outcome.map(|r| (domain, r));
+        }
+        if let Some(job) = self.export.take() {
+            self.view.status = job.wait();
         }
         self.request_aggregates();
         while !self.data.store.is_empty() && self.aggregates_stale() {
@@ -199,13 +204,10 @@ impl App {
             self.check_result = Some((job.domain.clone(), outcome));
             self.check = None;
         }
-    }
-
-    /// The running check's domain and progress lines.
-    pub fn check_progress(&self) -> Option<(&str, &[String])> {
-        self.check
-            .as_ref()
-            .map(|c| (c.domain.as_str(), c.progress.as_slice()))
+        if let Some(status) = self.export.as_ref().and_then(|job| job.poll()) {
+            self.view.status = Some(status);
+            self.export = None;
+        }
     }
 
     /// The last finished check.
@@ -258,10 +260,8 @@ impl App {
             return;
         }
         self.settings.remember(&paths);
-        let shared = std::mem::take(&mut self.data);
-        // The load thread owns the data while it runs; a copy is made only if the
-        // aggregate worker still holds it.
-        let data = Arc::try_unwrap(shared).unwrap_or_else(|arc| (*arc).clone());
+        // The load thread owns the data while it runs.
+        let data = std::mem::take(&mut self.data);
         let ctx = self.ctx.clone();
         match LoadJob::start(data, paths, move || ctx.request_repaint()) {
             Ok(job) => self.load = Some(job),
@@ -320,25 +320,63 @@ impl App {
         let Some(chart) = self.aggregates.as_ref().and_then(|a| a.chart(kind)) else {
             return;
         };
-        self.view.status = Some(match write_chart(chart, path) {
+        let (chart, path) = (chart.clone(), path.to_path_buf());
+        self.start_export(move || match write_chart(&chart, &path) {
             Ok(()) => format!("Chart saved to {}", path.display()),
             Err(e) => format!("Cannot save {}: {e}", path.display()),
         });
     }
 
     fn export_folder(&mut self, dir: &std::path::Path) {
+        let data = self.data.clone();
+        let filter = self.view.filter.clone();
         let extra = vec![self.view.grouping.clone()];
-        let result = export_all(
-            dir,
-            &self.data.store,
-            &self.data.dataset,
-            &self.view.filter,
-            &extra,
-            &[TableFormat::Csv],
-        );
-        self.view.status = Some(match result {
-            Ok(files) => format!("Exported {} tables to {}", files.len(), dir.display()),
-            Err(e) => format!("Export failed: {e}"),
+        let dir = dir.to_path_buf();
+        self.start_export(move || {
+            let written = export_all(
+                &dir,
+                &data.store,
+                &data.dataset,
+                &filter,
+                &extra,
+                &[TableFormat::Csv],
+            );
+            match written {
+                Ok(files) => format!("Exported {} tables to {}", files.len(), dir.display()),
+                Err(e) => format!("Export failed: {e}"),
+            }
+        });
+    }
+
+    /// Writes files on the export thread; its status line replaces the current one.
+    fn start_export(&mut self, write: impl FnOnce() -> String + Send + 'static) {
+        if self.export.is_some() {
+            self.view.status = Some("An export is still being written.".into());
+            return;
+        }
+        let ctx = self.ctx.clone();
+        match ExportJob::start(write, move || ctx.request_repaint()) {
+            Ok(job) => {
+                self.export = Some(job);
+                self.view.status = Some("Writing the export…".into());
+            }
+            Err(e) => self.view.status = Some(format!("Cannot start the export: {e}")),
+        }
+    }
+
+    /// Keeps the JSON of the open report, if any, up to date with the data.
+    fn update_report_json(&mut self) {
+        let Some(index) = self.view.open_report else {
+            self.report_json = None;
+            return;
+        };
+        let key = (self.data_version, index);
+        if self.report_json.as_ref().map(|(v, i, _)| (*v, *i)) == Some(key) {
+            return;
+        }
+        self.report_json = self.data.store.reports().get(index as usize).map(|loaded| {
+            let json = serde_json::to_string_pretty(&loaded.report.to_json()).unwrap_or_default();
+            (self.data_version, index, json)
         });
     }
 
@@ -412,12 +450,7 @@ impl App {
             }
             Command::ToggleTheme => {
                 self.settings.dark = !self.settings.dark;
-                let theme = if self.settings.dark {
-                    egui::Theme::Dark
-                } else {
-                    egui::Theme::Light
-                };
-                self.ctx.set_theme(theme);
+                self.ctx.set_theme(theme(self.settings.dark));
             }
         }
     }
@@ -464,6 +497,7 @@ impl App {
         if !dropped.is_empty() {
             commands.push(Command::Load(dropped));
         }
+        self.update_report_json();
         let state = panels::PanelData {
             data: &self.data,
             aggregates: self.aggregates.as_ref(),
@@ -475,17 +509,30 @@ impl App {
                 .as_ref()
                 .map(|c| (c.domain.as_str(), c.progress.as_slice())),
             check_result: self.check_result.as_ref(),
+            report_json: self.report_json.as_ref().map(|(_, _, json)| json.as_str()),
         };
         commands.extend(panels::layout(ui, &state, &mut self.view));
         for command in commands {
             self.apply(command);
         }
         self.request_aggregates();
-        if self.load.is_some() || self.dialog.is_some() || self.check.is_some() {
+        if self.load.is_some()
+            || self.dialog.is_some()
+            || self.check.is_some()
+            || self.export.is_some()
+        {
             // Progress arrives from the threads with a repaint request; this only
             // keeps the progress bar's animation alive.
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
         }
+    }
+}
+
+fn theme(dark: bool) -> egui::Theme {
+    if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
     }
 }
 

@@ -1,5 +1,6 @@
-//! Work that must not block the window: loading inputs and native file dialogs,
-//! each on its own named thread, reporting back over a channel.
+//! Work that must not block the window: loading inputs, native file dialogs,
+//! writing exports and checking domains, each on its own named thread, reporting
+//! back over a channel.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,8 +28,10 @@ pub struct LoadJob {
 }
 
 impl LoadJob {
+    /// Loads `paths` into `data`, taken over from the window: a copy is made (on the
+    /// load thread) only when another thread still holds it.
     pub fn start(
-        mut data: Data,
+        data: Arc<Data>,
         paths: Vec<PathBuf>,
         notify: impl Fn() + Send + 'static,
     ) -> std::io::Result<LoadJob> {
@@ -38,6 +41,7 @@ impl LoadJob {
         std::thread::Builder::new()
             .name("tlsrpt-load".into())
             .spawn(move || {
+                let mut data = Arc::try_unwrap(data).unwrap_or_else(|arc| (*arc).clone());
                 let outcome = ingest::load_into(
                     &mut data.store,
                     &paths,
@@ -87,6 +91,38 @@ impl LoadJob {
             }
         }
         None
+    }
+}
+
+/// Files being written on the `tlsrpt-export` thread (a folder of every table or
+/// a chart image can take seconds); it ends with the status line to show.
+pub struct ExportJob {
+    status: Receiver<String>,
+}
+
+impl ExportJob {
+    pub fn start(
+        write: impl FnOnce() -> String + Send + 'static,
+        notify: impl Fn() + Send + 'static,
+    ) -> std::io::Result<ExportJob> {
+        let (tx, status) = unbounded();
+        std::thread::Builder::new()
+            .name("tlsrpt-export".into())
+            .spawn(move || {
+                let _ = tx.send(write());
+                notify();
+            })?;
+        Ok(ExportJob { status })
+    }
+
+    /// The status line once the files are written.
+    pub fn poll(&self) -> Option<String> {
+        self.status.try_recv().ok()
+    }
+
+    /// Blocks until the files are written (for tests and headless runs).
+    pub fn wait(&self) -> Option<String> {
+        self.status.recv().ok()
     }
 }
 

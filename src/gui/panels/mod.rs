@@ -30,6 +30,8 @@ pub struct PanelData<'a> {
     pub check_progress: Option<(&'a str, &'a [String])>,
     /// The last finished check.
     pub check_result: Option<&'a (String, Result<crate::checker::CheckReport, String>)>,
+    /// The JSON of the report in the report window.
+    pub report_json: Option<&'a str>,
 }
 
 /// Lays out the whole window.

@@ -74,15 +74,15 @@ pub fn report_window(ctx: &egui::Context, data: &PanelData, index: u32) -> Optio
                 }
             }
             ui.separator();
-            let json = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
+            let mut json = data.report_json.unwrap_or_default();
             ui.horizontal(|ui| {
                 ui.strong("JSON (as read, normalized)");
                 if ui.button("Copy").clicked() {
-                    ui.ctx().copy_text(json.clone());
+                    ui.ctx().copy_text(json.to_string());
                 }
             });
             ui.add(
-                egui::TextEdit::multiline(&mut json.as_str())
+                egui::TextEdit::multiline(&mut json)
                     .code_editor()
                     .desired_width(f32::INFINITY),
             );
