@@ -45,11 +45,6 @@ impl CertInfo {
         (self.not_after - to_datetime(now)).num_days()
     }
 
-    pub fn in_date(&self, now: SystemTime) -> bool {
-        let now = to_datetime(now);
-        self.not_before <= now && now <= self.not_after
-    }
-
     /// An instant inside the validity period, to test the chain apart from dates.
     pub fn midpoint(&self) -> SystemTime {
         let middle = self.not_before + (self.not_after - self.not_before) / 2;
@@ -105,12 +100,9 @@ fn dns_names(cert: &X509Certificate) -> Vec<String> {
 
 fn dns_id_matches(id: &str, host: &str) -> bool {
     let id = id.strip_suffix('.').unwrap_or(id).to_ascii_lowercase();
-    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
     match id.strip_prefix("*.") {
-        Some(base) => host
-            .split_once('.')
-            .is_some_and(|(first, rest)| !first.is_empty() && rest == base),
-        None => id == host,
+        Some(base) => super::domain::name_matches(true, base, host),
+        None => super::domain::name_matches(false, &id, host),
     }
 }
 

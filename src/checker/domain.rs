@@ -80,6 +80,19 @@ fn check_label(label: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `host` is `name` (lowercase, no final dot) or, for a wildcard, exactly
+/// one label more on the left of it: the matching of MX patterns (RFC 8461
+/// Appendix B) and of certificate names (RFC 6125 §6.4.3) alike. Case-insensitive;
+/// a final dot of `host` is ignored.
+pub fn name_matches(wildcard: bool, name: &str, host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    if !wildcard {
+        return host == name;
+    }
+    host.split_once('.')
+        .is_some_and(|(first, rest)| !first.is_empty() && rest == name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

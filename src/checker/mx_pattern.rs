@@ -69,14 +69,7 @@ impl MxPattern {
     /// Appendix B `policyMatches`: exact, case-insensitive; or, for `*.`, exactly
     /// one more label on the left.
     pub fn matches(&self, host: &str) -> bool {
-        let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-        if !self.wildcard {
-            return host == self.domain;
-        }
-        match host.split_once('.') {
-            Some((first, rest)) => !first.is_empty() && rest == self.domain,
-            None => false,
-        }
+        super::domain::name_matches(self.wildcard, &self.domain, host)
     }
 
     /// A wildcard directly under a top-level domain, such as `*.com`, lets any

@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::cert::to_datetime;
 
 /// `max_age` of the proposed testing policy: one day, so that mistakes expire.
-pub const TESTING_MAX_AGE: u64 = 86_400;
+pub const TESTING_MAX_AGE: u64 = super::policy::MAX_AGE_SHORT;
 /// `max_age` of the proposed enforce policy: one week ("weeks or greater", §3.2).
-pub const ENFORCE_MAX_AGE: u64 = 604_800;
+pub const ENFORCE_MAX_AGE: u64 = super::policy::MAX_AGE_ENFORCE;
 
 /// A DNS TXT record to publish.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

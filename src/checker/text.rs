@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::finding::{Finding, Severity, Step};
+use super::finding::{Finding, Step};
 use super::records::ProposedRecords;
 use super::report::{CheckReport, MtaStsState, MxState, Status, TlsRptState};
 
@@ -77,12 +77,7 @@ fn mx_line(mx: &MxState) -> String {
 }
 
 fn finding_text(out: &mut String, finding: &Finding) {
-    let tag = match finding.severity {
-        Severity::Pass => "PASS",
-        Severity::Info => "INFO",
-        Severity::Warn => "WARN",
-        Severity::Fail => "FAIL",
-    };
+    let tag = finding.severity.as_str().to_ascii_uppercase();
     let _ = writeln!(out, "[{tag}] {} ({})", finding.message, finding.id);
     let mut source = finding.rfc_section.to_string();
     if let Some(result_type) = finding.tlsrpt_result_type {

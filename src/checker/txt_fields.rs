@@ -138,12 +138,18 @@ fn field<'a>(
     })
 }
 
-/// Checks an extension field against `ext-name` and `ext-value`.
-pub(crate) fn extension_problem(name: &str, value: &str) -> Option<String> {
+/// `ext-name` (RFC 8461 §3.1, RFC 8460 §3): a letter or digit, then up to 31
+/// letters, digits, `_`, `-` or `.`.
+pub(crate) fn is_ext_name(name: &str) -> bool {
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
-    if !first_ok || !rest_ok || name.len() > 32 {
+    first_ok && rest_ok && name.len() <= 32
+}
+
+/// Checks an extension field against `ext-name` and `ext-value`.
+pub(crate) fn extension_problem(name: &str, value: &str) -> Option<String> {
+    if !is_ext_name(name) {
         return Some(
             "the name must be a letter or digit, then up to 31 letters, digits, \"_\", \"-\" \
              or \".\""

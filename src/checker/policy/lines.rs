@@ -122,10 +122,7 @@ fn unknown_key(key: &str, value: &str, number: usize, parsed: &mut Parsed) {
 /// `sts-policy-ext-name` as in the TXT record; `sts-policy-ext-value` is printable
 /// text, UTF-8 allowed, without control characters.
 fn extension_problem(name: &str, value: &str) -> Option<String> {
-    let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
-    if !first_ok || !rest_ok || name.len() > 32 {
+    if !crate::checker::txt_fields::is_ext_name(name) {
         return Some("the name is not a valid extension name".to_string());
     }
     if value.is_empty() {

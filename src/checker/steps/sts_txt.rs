@@ -4,8 +4,7 @@ use super::super::dns::Dns;
 use super::super::domain::Domain;
 use super::super::finding::{Findings, Severity};
 use super::super::sts_record::{self, STS_VERSION, StsRecord};
-use super::super::txt_fields::Diagnostic;
-use super::txt::{TxtIds, TxtKind, discover};
+use super::txt::{TxtIds, TxtKind, discover, report_diagnostics};
 
 const RFC: &str = "RFC 8461 §3.1";
 
@@ -51,7 +50,7 @@ pub(crate) fn run(dns: &Dns, domain: &Domain, f: &mut Findings) -> StsTxt {
         return result;
     };
     let parsed = sts_record::parse(text);
-    report_diagnostics(text, &parsed.diagnostics, "the MTA-STS record", f);
+    report_diagnostics(text, &parsed.diagnostics, "the MTA-STS record", RFC, f);
     if let Some(record) = &parsed.record {
         f.add(
             "sts-txt-valid",
@@ -68,56 +67,4 @@ pub(crate) fn run(dns: &Dns, domain: &Domain, f: &mut Findings) -> StsTxt {
     result.text = Some(text.clone());
     result.record = parsed.record;
     result
-}
-
-/// The findings made of one rule's diagnostics in one record, at most. A TXT answer
-/// of 64 KB can hold thousands of fields, and each finding carries the record as
-/// evidence; the last one reported counts the rest.
-const MAX_FINDINGS_PER_RULE: usize = 10;
-
-/// Turns located diagnostics into findings, with the record and a caret under the
-/// offending position as evidence.
-pub(crate) fn report_diagnostics(
-    text: &str,
-    diagnostics: &[Diagnostic],
-    what: &str,
-    f: &mut Findings,
-) {
-    let mut reported: Vec<(&str, usize)> = Vec::new();
-    for d in diagnostics {
-        let index = match reported.iter().position(|(rule, _)| *rule == d.rule) {
-            Some(index) => index,
-            None => {
-                reported.push((d.rule, 0));
-                reported.len() - 1
-            }
-        };
-        reported[index].1 += 1;
-        let nth = reported[index].1;
-        if nth > MAX_FINDINGS_PER_RULE {
-            continue;
-        }
-        let column = d.offset + 1;
-        let caret = format!("{}^", " ".repeat(d.offset.min(text.len())));
-        let consequence = match d.severity {
-            Severity::Fail => format!("; senders ignore {what} as invalid"),
-            _ => String::new(),
-        };
-        let mut message = format!("column {column}: {}{consequence}", d.message);
-        if nth == MAX_FINDINGS_PER_RULE {
-            let more = diagnostics.iter().filter(|o| o.rule == d.rule).count() - nth;
-            if more > 0 {
-                message.push_str(&format!(" (and {more} more like it, not listed)"));
-            }
-        }
-        f.add(d.rule, d.severity, rule_rfc(d.rule), message)
-            .with_evidence(format!("{text}\n{caret}"));
-    }
-}
-
-fn rule_rfc(rule: &str) -> &'static str {
-    match rule.starts_with("tlsrpt") {
-        true => "RFC 8460 §3",
-        false => RFC,
-    }
 }

@@ -6,8 +6,7 @@ use super::super::domain::Domain;
 use super::super::error::CheckError;
 use super::super::finding::{Findings, Severity, Step};
 use super::super::tlsrpt_record::{self, TLSRPT_VERSION};
-use super::sts_txt::report_diagnostics;
-use super::txt::{TxtIds, TxtKind, discover};
+use super::txt::{TxtIds, TxtKind, discover, report_diagnostics};
 
 const RFC: &str = "RFC 8460 §3";
 
@@ -53,7 +52,7 @@ pub(crate) fn run(ctx: &Context, domain: &Domain, f: &mut Findings) -> Result<Tl
         return Ok(result);
     };
     let parsed = tlsrpt_record::parse(text);
-    report_diagnostics(text, &parsed.diagnostics, "the URI or the record", f);
+    report_diagnostics(text, &parsed.diagnostics, "the URI or the record", RFC, f);
     if let Some(record) = parsed.record {
         mailto_domains(ctx, &record.rua, f);
         f.add(
@@ -74,12 +73,22 @@ pub(crate) fn run(ctx: &Context, domain: &Domain, f: &mut Findings) -> Result<Tl
 
 /// G6: a `mailto:` domain needs an MX (or an address) to receive reports.
 fn mailto_domains(ctx: &Context, rua: &[String], f: &mut Findings) {
+    // Each domain is looked up once, however many addresses share it.
+    let mut looked_up: Vec<(String, bool)> = Vec::new();
     for uri in rua {
         let Some(domain) = mailto_domain(uri) else {
             continue;
         };
-        let receives = matches!(ctx.dns.mx(&domain), Lookup::Found(_))
-            || matches!(ctx.dns.addresses(&domain), Lookup::Found(_));
+        let known = looked_up
+            .iter()
+            .find(|(d, _)| *d == domain)
+            .map(|(_, r)| *r);
+        let receives = known.unwrap_or_else(|| {
+            let receives = matches!(ctx.dns.mx(&domain), Lookup::Found(_))
+                || matches!(ctx.dns.addresses(&domain), Lookup::Found(_));
+            looked_up.push((domain.clone(), receives));
+            receives
+        });
         if !receives {
             f.add(
                 "tlsrpt-mailto-domain",

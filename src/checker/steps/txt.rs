@@ -5,6 +5,7 @@
 
 use super::super::dns::{Dns, Lookup, TxtRecord, chain_text};
 use super::super::finding::{Findings, Severity};
+use super::super::txt_fields::Diagnostic;
 
 /// The finding ids and wording of one kind of record.
 pub(crate) struct TxtKind {
@@ -225,4 +226,50 @@ fn report_unrelated(unrelated: &[String], name: &str, kind: &TxtKind, f: &mut Fi
         ),
     )
     .with_evidence(unrelated.join("\n"));
+}
+
+/// The findings made of one rule's diagnostics in one record, at most. A TXT answer
+/// of 64 KB can hold thousands of fields, and each finding carries the record as
+/// evidence; the last one reported counts the rest.
+const MAX_FINDINGS_PER_RULE: usize = 10;
+
+/// Turns located diagnostics into findings of the record's `rfc`, with the record
+/// and a caret under the offending position as evidence.
+pub(crate) fn report_diagnostics(
+    text: &str,
+    diagnostics: &[Diagnostic],
+    what: &str,
+    rfc: &'static str,
+    f: &mut Findings,
+) {
+    let mut reported: Vec<(&str, usize)> = Vec::new();
+    for d in diagnostics {
+        let index = match reported.iter().position(|(rule, _)| *rule == d.rule) {
+            Some(index) => index,
+            None => {
+                reported.push((d.rule, 0));
+                reported.len() - 1
+            }
+        };
+        reported[index].1 += 1;
+        let nth = reported[index].1;
+        if nth > MAX_FINDINGS_PER_RULE {
+            continue;
+        }
+        let column = d.offset + 1;
+        let caret = format!("{}^", " ".repeat(d.offset.min(text.len())));
+        let consequence = match d.severity {
+            Severity::Fail => format!("; senders ignore {what} as invalid"),
+            _ => String::new(),
+        };
+        let mut message = format!("column {column}: {}{consequence}", d.message);
+        if nth == MAX_FINDINGS_PER_RULE {
+            let more = diagnostics.iter().filter(|o| o.rule == d.rule).count() - nth;
+            if more > 0 {
+                message.push_str(&format!(" (and {more} more like it, not listed)"));
+            }
+        }
+        f.add(d.rule, d.severity, rfc, message)
+            .with_evidence(format!("{text}\n{caret}"));
+    }
 }
