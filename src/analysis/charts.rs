@@ -189,10 +189,7 @@ fn category_bars(
             .then(a.labels.cmp(&b.labels))
     });
     rows.truncate(MAX_CATEGORIES);
-    let categories = rows
-        .iter()
-        .map(|r| r.labels.first().cloned().unwrap_or_default())
-        .collect();
+    let categories = rows.iter().map(|r| r.first_label()).collect();
     let series = if sessions {
         vec![
             Series {
@@ -262,7 +259,7 @@ fn daily_lines(
                     Some(m.total_sessions() as f64)
                 };
             }
-            let label = t.labels.first().cloned().unwrap_or_default();
+            let label = t.first_label();
             Series {
                 name: if label.is_empty() {
                     "(none)".into()

@@ -49,12 +49,6 @@ pub struct Selection {
     pub policy_detail_failed: Vec<u64>,
 }
 
-impl Selection {
-    pub fn policy_count(&self) -> usize {
-        self.policies.iter().filter(|&&k| k).count()
-    }
-}
-
 /// A set of symbols a column must be in; `None` accepts any.
 struct SymSet(Option<Vec<Sym>>);
 

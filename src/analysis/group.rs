@@ -45,16 +45,6 @@ impl Measures {
         (total > 0).then(|| self.successful_sessions as f64 / total as f64)
     }
 
-    /// Failed over all sessions; `None` without sessions.
-    pub fn failure_share(&self) -> Option<f64> {
-        self.success_rate().map(|rate| 1.0 - rate)
-    }
-
-    /// True when the details' failures differ from the summaries' failures.
-    pub fn details_disagree(&self) -> bool {
-        self.failed_sessions != self.detail_failed_sessions
-    }
-
     pub fn first_date(&self) -> Option<chrono::NaiveDate> {
         (self.first_day <= self.last_day).then(|| day_date(self.first_day))
     }
@@ -75,6 +65,13 @@ pub struct GroupRow {
     pub keys: Vec<u64>,
     pub labels: Vec<String>,
     pub measures: Measures,
+}
+
+impl GroupRow {
+    /// The label of the first dimension grouped by.
+    pub fn first_label(&self) -> String {
+        self.labels.first().cloned().unwrap_or_default()
+    }
 }
 
 /// A grouped table, rows sorted by their labels.

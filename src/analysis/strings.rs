@@ -14,10 +14,6 @@ pub struct Sym(pub u32);
 
 impl Sym {
     pub const NONE: Sym = Sym(0);
-
-    pub fn is_none(self) -> bool {
-        self == Sym::NONE
-    }
 }
 
 /// The string table of a dataset.

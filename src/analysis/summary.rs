@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::dataset::Dataset;
 use super::dimension::Dimension;
 use super::filter::{Filter, Selection, select};
-use super::group::{GroupRow, group_by};
+use super::group::group_by;
 use crate::ingest::ReportStore;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,8 +102,10 @@ impl Summary {
     /// skipped inputs, duplicates and conflicts are the store's, unfiltered.
     pub fn filtered(store: &ReportStore, dataset: &Dataset, filter: &Filter) -> Summary {
         let selection = select(dataset, filter);
-        let table = |dimension| group_by(dataset, &selection, &[dimension]).rows;
-        let total = group_by(dataset, &selection, &[]).total;
+        let table = |dimension| group_by(dataset, &selection, &[dimension]);
+        // Every grouped table carries the totals of the selection.
+        let by_organization = table(Dimension::Organization);
+        let total = by_organization.total;
         Summary {
             reports: total.reports,
             duplicates: store.duplicates(),
@@ -124,33 +126,37 @@ impl Summary {
                 })
                 .collect(),
             by_result_type: table(Dimension::ResultType)
+                .rows
                 .into_iter()
                 .map(|row| ResultTypeRow {
-                    result_type: first_label(&row),
+                    result_type: row.first_label(),
                     failed_sessions: row.measures.detail_failed_sessions,
                 })
                 .collect(),
-            by_organization: table(Dimension::Organization)
+            by_organization: by_organization
+                .rows
                 .into_iter()
                 .map(|row| OrganizationRow {
-                    organization: first_label(&row),
+                    organization: row.first_label(),
                     successful_sessions: row.measures.successful_sessions,
                     failed_sessions: row.measures.failed_sessions,
                 })
                 .collect(),
             by_policy: table(Dimension::Policy)
+                .rows
                 .into_iter()
                 .map(|row| PolicySummaryRow {
-                    policy_type: first_label(&row),
+                    policy_type: row.first_label(),
                     policy_domain: row.labels.get(1).filter(|d| !d.is_empty()).cloned(),
                     successful_sessions: row.measures.successful_sessions,
                     failed_sessions: row.measures.failed_sessions,
                 })
                 .collect(),
             by_day: table(Dimension::Day)
+                .rows
                 .into_iter()
                 .map(|row| DayRow {
-                    day: first_label(&row),
+                    day: row.first_label(),
                     successful_sessions: row.measures.successful_sessions,
                     failed_sessions: row.measures.failed_sessions,
                 })
@@ -168,10 +174,6 @@ impl Summary {
             detail_mismatches: mismatches(store, dataset, &selection),
         }
     }
-}
-
-fn first_label(row: &GroupRow) -> String {
-    row.labels.first().cloned().unwrap_or_default()
 }
 
 /// Selected policies whose failure details do not add up to their summary.

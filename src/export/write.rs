@@ -70,23 +70,15 @@ pub fn write_json<T: Serialize>(records: &[T], mut out: impl Write) -> Result<()
 /// Writes a grouped table as CSV.
 pub fn write_group_csv(table: &GroupTable, out: impl Write) -> Result<(), ExportError> {
     let (header, rows) = group_rows(table);
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(out);
-    writer.write_record(&header)?;
-    for row in rows {
-        writer.write_record(&row)?;
-    }
-    writer.flush().map_err(csv::Error::from)?;
-    Ok(())
+    let columns: Vec<&str> = header.iter().map(String::as_str).collect();
+    write_csv(&columns, &rows, out)
 }
 
 /// A grouped table as JSON objects; empty cells become `null`, counts numbers.
-pub fn group_json(table: &GroupTable) -> serde_json::Value {
+fn group_json(table: &GroupTable) -> Vec<serde_json::Value> {
     let (header, rows) = group_rows(table);
     let key_columns = table.key_columns().len();
-    let objects = rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
             let object: serde_json::Map<String, serde_json::Value> = header
                 .iter()
@@ -98,8 +90,7 @@ pub fn group_json(table: &GroupTable) -> serde_json::Value {
                 .collect();
             serde_json::Value::Object(object)
         })
-        .collect();
-    serde_json::Value::Array(objects)
+        .collect()
 }
 
 fn json_cell(is_key: bool, column: &str, cell: String) -> serde_json::Value {
@@ -126,15 +117,11 @@ fn json_cell(is_key: bool, column: &str, cell: String) -> serde_json::Value {
 pub fn write_group(
     table: &GroupTable,
     format: TableFormat,
-    mut out: impl Write,
+    out: impl Write,
 ) -> Result<(), ExportError> {
     match format {
         TableFormat::Csv => write_group_csv(table, out),
-        TableFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &group_json(table))?;
-            out.write_all(b"\n")?;
-            Ok(())
-        }
+        TableFormat::Json => write_json(&group_json(table), out),
     }
 }
 
@@ -162,7 +149,6 @@ pub fn export_all(
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let selection = select(dataset, filter);
-    let mut written = Vec::new();
     let mut groupings: Vec<Vec<Dimension>> = Dimension::ALL
         .iter()
         .filter(|d| **d != Dimension::Report)
@@ -171,36 +157,43 @@ pub fn export_all(
     groupings.extend(PAIRED_TABLES.iter().map(|p| p.to_vec()));
     groupings.extend(extra.iter().cloned());
     groupings.dedup();
-    for &format in formats {
-        let ext = format.extension();
-        let mut file = |name: &str| -> Result<(PathBuf, BufWriter<File>), ExportError> {
-            let path = dir.join(format!("{name}.{ext}"));
-            let handle = File::create(&path).map_err(io(&path))?;
-            written.push(path.clone());
-            Ok((path, BufWriter::new(handle)))
+    // Each table is built once and written in every format.
+    let mut written = Vec::new();
+    let mut emit =
+        |name: &str, write: &dyn Fn(TableFormat, BufWriter<File>) -> Result<(), ExportError>| {
+            for &format in formats {
+                let path = dir.join(format!("{name}.{}", format.extension()));
+                let handle = File::create(&path).map_err(io(&path))?;
+                written.push(path);
+                write(format, BufWriter::new(handle))?;
+            }
+            Ok::<(), ExportError>(())
         };
-        let (_, out) = file("reports")?;
-        let records = report_records(store, dataset, &selection);
-        write_records(format, &REPORT_COLUMNS, &records, out)?;
-        let (_, out) = file("failure-details")?;
-        let records = failure_detail_records(store, dataset, &selection);
-        write_records(format, &FAILURE_DETAIL_COLUMNS, &records, out)?;
-        for (name, step) in [("daily", Step::Day), ("weekly", Step::Week)] {
-            let (_, out) = file(name)?;
-            let records = series_records(&series(dataset, &selection, step));
-            write_records(format, &SERIES_COLUMNS, &records, out)?;
-        }
-        let (_, out) = file("health")?;
-        let records = health_records(&health(dataset, &selection));
-        write_records(format, &HEALTH_COLUMNS, &records, out)?;
-        for dims in &groupings {
-            let name = format!(
-                "by-{}",
-                dims.iter().map(|d| d.name()).collect::<Vec<_>>().join("-")
-            );
-            let (_, out) = file(&name)?;
-            write_group(&group_by(dataset, &selection, dims), format, out)?;
-        }
+    let records = report_records(store, dataset, &selection);
+    emit("reports", &|format, out| {
+        write_records(format, &REPORT_COLUMNS, &records, out)
+    })?;
+    let records = failure_detail_records(store, dataset, &selection);
+    emit("failure-details", &|format, out| {
+        write_records(format, &FAILURE_DETAIL_COLUMNS, &records, out)
+    })?;
+    for (name, step) in [("daily", Step::Day), ("weekly", Step::Week)] {
+        let records = series_records(&series(dataset, &selection, step));
+        emit(name, &|format, out| {
+            write_records(format, &SERIES_COLUMNS, &records, out)
+        })?;
+    }
+    let records = health_records(&health(dataset, &selection));
+    emit("health", &|format, out| {
+        write_records(format, &HEALTH_COLUMNS, &records, out)
+    })?;
+    for dims in &groupings {
+        let name = format!(
+            "by-{}",
+            dims.iter().map(|d| d.name()).collect::<Vec<_>>().join("-")
+        );
+        let table = group_by(dataset, &selection, dims);
+        emit(&name, &|format, out| write_group(&table, format, out))?;
     }
     Ok(written)
 }

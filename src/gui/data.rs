@@ -185,7 +185,7 @@ fn facet_values(dataset: &Dataset, filter: &Filter, facet: Facet) -> Vec<FacetVa
         .rows
         .iter()
         .map(|r| FacetValue {
-            value: r.labels.first().cloned().unwrap_or_default(),
+            value: r.first_label(),
             count: if detail {
                 r.measures.detail_failed_sessions
             } else {
