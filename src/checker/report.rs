@@ -30,6 +30,16 @@ pub enum Status {
     Invalid,
 }
 
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Absent => "absent",
+            Status::Invalid => "invalid",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckReport {
     /// The domain checked, in A-labels.

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::finding::{Finding, Step};
 use super::records::ProposedRecords;
-use super::report::{CheckReport, MtaStsState, MxState, Status, TlsRptState};
+use super::report::{CheckReport, MtaStsState, MxState, TlsRptState};
 
 /// Renders the report: the statuses, the MX hosts, the findings by step with
 /// their evidence, and the proposed records.
@@ -29,16 +29,8 @@ pub fn render(report: &CheckReport) -> String {
     out
 }
 
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Valid => "valid",
-        Status::Absent => "absent",
-        Status::Invalid => "invalid",
-    }
-}
-
 fn mta_sts_line(state: &MtaStsState) -> String {
-    let mut line = status_word(state.status).to_string();
+    let mut line = state.status.as_str().to_string();
     if let Some(policy) = &state.policy {
         let mode = policy.mode.as_str();
         let _ = write!(
@@ -56,10 +48,10 @@ fn mta_sts_line(state: &MtaStsState) -> String {
 
 fn tls_rpt_line(state: &TlsRptState) -> String {
     match state.rua.is_empty() {
-        true => status_word(state.status).to_string(),
+        true => state.status.as_str().to_string(),
         false => format!(
             "{}: reports to {}",
-            status_word(state.status),
+            state.status.as_str(),
             state.rua.join(", ")
         ),
     }

@@ -13,10 +13,27 @@ use crate::analysis::ChartKind;
 use crate::checker::{CheckConfig, CheckReport, Step, check};
 use crate::ingest::{self, LoadOptions, LoadOutcome, Progress};
 
-enum LoadMessage {
-    Progress(Progress),
-    Done(Box<Data>, LoadOutcome),
+/// What a job's thread sends: progress, then once its result.
+enum Message<P, D> {
+    Progress(P),
+    Done(D),
 }
+
+/// Hands each progress message to `progress` until the result arrives.
+fn until_done<P, D>(
+    messages: impl Iterator<Item = Message<P, D>>,
+    mut progress: impl FnMut(P),
+) -> Option<D> {
+    for message in messages {
+        match message {
+            Message::Progress(p) => progress(p),
+            Message::Done(done) => return Some(done),
+        }
+    }
+    None
+}
+
+type LoadMessage = Message<Progress, Box<(Data, LoadOutcome)>>;
 
 /// A load running on the `tlsrpt-load` thread. It owns the data while it runs and
 /// hands it back, merged with the new inputs, when done.
@@ -48,12 +65,12 @@ impl LoadJob {
                     &LoadOptions::default(),
                     &flag,
                     |p: &Progress| {
-                        let _ = tx.send(LoadMessage::Progress(*p));
+                        let _ = tx.send(Message::Progress(*p));
                         notify();
                     },
                 );
                 data.dataset.sync(&data.store);
-                let _ = tx.send(LoadMessage::Done(Box::new(data), outcome));
+                let _ = tx.send(Message::Done(Box::new((data, outcome))));
                 notify();
             })?;
         Ok(LoadJob {
@@ -73,24 +90,12 @@ impl LoadJob {
 
     /// Takes the reported progress; returns the data once the load is done.
     pub fn poll(&mut self) -> Option<(Data, LoadOutcome)> {
-        while let Ok(message) = self.messages.try_recv() {
-            match message {
-                LoadMessage::Progress(p) => self.progress = p,
-                LoadMessage::Done(data, outcome) => return Some((*data, outcome)),
-            }
-        }
-        None
+        until_done(self.messages.try_iter(), |p| self.progress = p).map(|done| *done)
     }
 
     /// Blocks until the load is done (for tests and headless runs).
     pub fn wait(&mut self) -> Option<(Data, LoadOutcome)> {
-        while let Ok(message) = self.messages.recv() {
-            match message {
-                LoadMessage::Progress(p) => self.progress = p,
-                LoadMessage::Done(data, outcome) => return Some((*data, outcome)),
-            }
-        }
-        None
+        until_done(self.messages.iter(), |p| self.progress = p).map(|done| *done)
     }
 }
 
@@ -198,10 +203,7 @@ fn show_dialog(purpose: DialogPurpose) -> Vec<PathBuf> {
     }
 }
 
-enum CheckMessage {
-    Progress(String),
-    Done(Box<Result<CheckReport, String>>),
-}
+type CheckMessage = Message<String, Box<Result<CheckReport, String>>>;
 
 /// A domain check on the `tlsrpt-check` thread.
 pub struct CheckJob {
@@ -231,11 +233,11 @@ impl CheckJob {
                     } else {
                         format!("{}: {what}", step.title())
                     };
-                    let _ = tx.send(CheckMessage::Progress(line));
+                    let _ = tx.send(Message::Progress(line));
                     notify();
                 };
                 let result = check(&name, &config, &mut progress, &flag).map_err(|e| e.to_string());
-                let _ = tx.send(CheckMessage::Done(Box::new(result)));
+                let _ = tx.send(Message::Done(Box::new(result)));
                 notify();
             })?;
         Ok(CheckJob {
@@ -252,23 +254,11 @@ impl CheckJob {
 
     /// Takes the reported progress; returns the outcome once the check is done.
     pub fn poll(&mut self) -> Option<Result<CheckReport, String>> {
-        while let Ok(message) = self.messages.try_recv() {
-            match message {
-                CheckMessage::Progress(line) => self.progress.push(line),
-                CheckMessage::Done(result) => return Some(*result),
-            }
-        }
-        None
+        until_done(self.messages.try_iter(), |line| self.progress.push(line)).map(|done| *done)
     }
 
     /// Blocks until the check is done (for tests).
     pub fn wait(&mut self) -> Option<Result<CheckReport, String>> {
-        while let Ok(message) = self.messages.recv() {
-            match message {
-                CheckMessage::Progress(line) => self.progress.push(line),
-                CheckMessage::Done(result) => return Some(*result),
-            }
-        }
-        None
+        until_done(self.messages.iter(), |line| self.progress.push(line)).map(|done| *done)
     }
 }

@@ -72,7 +72,7 @@ pub struct SortCache {
     pub sort: Sort,
     pub data_version: u64,
     pub query: super::data::Query,
-    pub order: Vec<usize>,
+    pub order: std::sync::Arc<[usize]>,
 }
 
 impl Default for ViewState {

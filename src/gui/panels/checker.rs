@@ -5,7 +5,7 @@
 use eframe::egui;
 
 use super::PanelData;
-use crate::checker::{CheckReport, Severity, Status, Step, Verdict};
+use crate::checker::{CheckReport, Severity, Step, Verdict};
 use crate::gui::command::Command;
 use crate::gui::view::ViewState;
 
@@ -68,13 +68,13 @@ fn report_ui(ui: &mut egui::Ui, report: &CheckReport) {
     });
     ui.label(format!(
         "MTA-STS: {}{}   TLS-RPT: {}",
-        status(report.mta_sts.status),
+        report.mta_sts.status.as_str(),
         report
             .mta_sts
             .tlsrpt_result_type
             .map(|r| format!(" (senders log {r})"))
             .unwrap_or_default(),
-        status(report.tls_rpt.status)
+        report.tls_rpt.status.as_str()
     ));
     for step in steps(report) {
         let findings: Vec<_> = report.findings.iter().filter(|f| f.step == step).collect();
@@ -164,14 +164,6 @@ fn steps(report: &CheckReport) -> Vec<Step> {
         }
     }
     steps
-}
-
-fn status(status: Status) -> &'static str {
-    match status {
-        Status::Valid => "valid",
-        Status::Absent => "absent",
-        Status::Invalid => "invalid",
-    }
 }
 
 fn color(severity: Severity) -> egui::Color32 {

@@ -1,6 +1,8 @@
 //! The grouped table: one or two dimensions, sortable columns, a row opens its
 //! failure details, and each detail leads to its report.
 
+use std::sync::Arc;
+
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
@@ -36,7 +38,7 @@ pub fn table_ui(ui: &mut egui::Ui, a: &Aggregates, view: &mut ViewState) -> Opti
     };
     let table_height = ui.available_height() - details_height;
     ui.allocate_ui(egui::vec2(ui.available_width(), table_height), |ui| {
-        if let Some(c) = group_table_ui(ui, &a.table, &order, view) {
+        if let Some(c) = group_table_ui(ui, &a.table, order.as_deref(), view) {
             command = Some(c);
         }
     });
@@ -82,17 +84,16 @@ fn grouping_ui(ui: &mut egui::Ui, view: &ViewState) -> Option<Command> {
     command
 }
 
-/// The row order for the current sort, computed once per aggregate and sort.
-fn sorted_rows(a: &Aggregates, view: &mut ViewState) -> Vec<usize> {
-    let Some(sort) = view.sort else {
-        return (0..a.table.rows.len()).collect();
-    };
+/// The row order for the current sort (`None`: the table's own order), computed
+/// once per aggregate and sort.
+fn sorted_rows(a: &Aggregates, view: &mut ViewState) -> Option<Arc<[usize]>> {
+    let sort = view.sort?;
     if let Some(cache) = &view.sort_cache
         && cache.sort == sort
         && cache.data_version == a.data_version
         && cache.query == a.query
     {
-        return cache.order.clone();
+        return Some(cache.order.clone());
     }
     let table = &a.table;
     let keys = table.key_columns().len();
@@ -111,13 +112,14 @@ fn sorted_rows(a: &Aggregates, view: &mut ViewState) -> Vec<usize> {
             ordering
         }
     });
+    let order: Arc<[usize]> = order.into();
     view.sort_cache = Some(SortCache {
         sort,
         data_version: a.data_version,
         query: a.query.clone(),
         order: order.clone(),
     });
-    order
+    Some(order)
 }
 
 fn measure_value(table: &GroupTable, row: &crate::analysis::GroupRow, index: usize) -> f64 {
@@ -136,11 +138,12 @@ fn measure_value(table: &GroupTable, row: &crate::analysis::GroupRow, index: usi
 fn group_table_ui(
     ui: &mut egui::Ui,
     table: &GroupTable,
-    order: &[usize],
+    order: Option<&[usize]>,
     view: &mut ViewState,
 ) -> Option<Command> {
     let mut command = None;
     let key_columns = table.key_columns();
+    let dimensions = label_dimensions(table);
     let sessions = table.has_session_counts();
     let mut builder = TableBuilder::new(ui)
         .id_salt("group_table")
@@ -178,11 +181,12 @@ fn group_table_ui(
             }
         })
         .body(|body| {
-            body.rows(20.0, order.len(), |mut row| {
-                let group = &table.rows[order[row.index()]];
+            body.rows(20.0, table.rows.len(), |mut row| {
+                let index = order.map_or(row.index(), |order| order[row.index()]);
+                let group = &table.rows[index];
                 let selected = view.selected_group.as_ref() == Some(&group.keys);
                 row.set_selected(selected);
-                for (label, dimension) in group.labels.iter().zip(label_dimensions(table)) {
+                for (label, &dimension) in group.labels.iter().zip(&dimensions) {
                     row.col(|ui| {
                         let text = if label.is_empty() {
                             "(none)".to_string()
