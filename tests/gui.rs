@@ -12,6 +12,10 @@ use tlsrpt_analyzer::analysis::{Dataset, Dimension, Filter, Summary};
 use tlsrpt_analyzer::gui::{App, StartOptions, Tab, thousands};
 use tlsrpt_analyzer::ingest;
 
+#[path = "common/bomb.rs"]
+mod bomb;
+use bomb::gzip_bomb;
+
 fn sample_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
 }
@@ -267,34 +271,6 @@ fn a_policy_domain_is_checked_from_the_overview() {
     let (checked, _) = h.state().check_result().expect("the check ran");
     assert_eq!(checked, &first);
     h.get_by_label_contains(&format!("The check of {first} could not run"));
-}
-
-/// A gzip bomb: a few hundred KiB of deflate codes (copies of 258 bytes at distance
-/// 1, in one fixed-Huffman block) that inflate to `size` zero bytes.
-fn gzip_bomb(size: u64) -> Vec<u8> {
-    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-    let (mut acc, mut count) = (0u64, 0u32);
-    let mut code = |out: &mut Vec<u8>, code: u64, length: u32| {
-        // Huffman codes are packed starting with their most significant bit.
-        let reversed = (0..length).fold(0, |r, i| r | ((code >> i) & 1) << (length - 1 - i));
-        acc |= reversed << count;
-        count += length;
-        while count >= 8 {
-            out.push(acc as u8);
-            acc >>= 8;
-            count -= 8;
-        }
-    };
-    code(&mut out, 0b110, 3); // BFINAL, then BTYPE 01 (least significant bit first)
-    code(&mut out, 0x30, 8); // literal 0
-    for _ in 0..(size - 1) / 258 {
-        code(&mut out, 0b1100_0101, 8); // length 258
-        code(&mut out, 0, 5); // distance 1
-    }
-    code(&mut out, 0, 7); // end of block
-    code(&mut out, 0, 7); // flush the last bits
-    out.extend([0; 8]); // CRC and size: never reached
-    out
 }
 
 /// Steps frames until the load is over, asserting that each frame comes quickly

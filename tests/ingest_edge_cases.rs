@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use base64::Engine;
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -23,6 +22,10 @@ use tlsrpt_analyzer::report::ReportError;
 #[path = "common/largest_allocation.rs"]
 mod largest_allocation;
 use largest_allocation::LARGEST_ALLOCATION;
+
+#[path = "common/ingest.rs"]
+mod common;
+use common::{base64_lines, problems, src, tempdir, write, zip_of};
 
 #[path = "common/unprivileged.rs"]
 mod unprivileged;
@@ -67,26 +70,6 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
-fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in members {
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        writer.start_file(*name, options).unwrap();
-        writer.write_all(data).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
-}
-
-fn base64_lines(data: &[u8]) -> String {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
-    encoded
-        .as_bytes()
-        .chunks(76)
-        .map(|chunk| format!("{}\n", std::str::from_utf8(chunk).unwrap()))
-        .collect()
-}
-
 const BOUNDARY: &str = "b0undary-tlsrpt";
 
 /// A report e-mail: headers, then each part, then (unless `close` is false) the
@@ -127,7 +110,7 @@ fn base64_attachment(content_type: &str, name: &str, data: &[u8]) -> String {
         "Content-Type: {content_type}; name=\"{name}\"\n\
          Content-Disposition: attachment; filename=\"{name}\"\n\
          Content-Transfer-Encoding: base64\n\n{}",
-        base64_lines(data)
+        base64_lines(data, "\n")
     )
 }
 
@@ -174,19 +157,6 @@ fn mbox(messages: &[String], eol: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn write(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).unwrap();
-    }
-    fs::write(&path, data).unwrap();
-    path
-}
-
-fn tempdir() -> TempDir {
-    tempfile::tempdir().expect("tempdir")
-}
-
 // ---------------------------------------------------------------------------------
 // Loading and looking at the result
 // ---------------------------------------------------------------------------------
@@ -208,16 +178,6 @@ fn load_limited(paths: &[PathBuf], limits: Limits) -> ReportStore {
     load_with(paths, &options(limits)).0
 }
 
-/// The source a reader shows: the path, then each step.
-fn src(path: &Path, steps: &[&str]) -> String {
-    let mut out = path.display().to_string();
-    for step in steps {
-        out.push_str(" › ");
-        out.push_str(step);
-    }
-    out
-}
-
 fn report_sources(store: &ReportStore) -> Vec<String> {
     store
         .reports()
@@ -231,13 +191,6 @@ fn report_ids(store: &ReportStore) -> Vec<String> {
         .reports()
         .iter()
         .map(|r| r.report.report_id.to_string())
-        .collect()
-}
-
-fn problems(store: &ReportStore) -> Vec<(String, IngestError)> {
-    store
-        .problems()
-        .map(|p| (p.source.to_string(), p.error.clone()))
         .collect()
 }
 

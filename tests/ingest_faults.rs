@@ -19,7 +19,6 @@ use base64::Engine;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
-use tempfile::TempDir;
 
 use tlsrpt_analyzer::corpus::{CorpusOptions, Layout, generate};
 use tlsrpt_analyzer::ingest::{
@@ -33,6 +32,14 @@ use tlsrpt_analyzer::ingest::{
 #[path = "common/largest_allocation.rs"]
 mod largest_allocation;
 use largest_allocation::LARGEST_ALLOCATION;
+
+#[path = "common/ingest.rs"]
+mod common;
+use common::{base64_lines, problems, src, tempdir, write, zip_of};
+
+#[path = "common/bomb.rs"]
+mod bomb;
+use bomb::{deflate_zeros, gzip_bomb};
 
 #[path = "common/unprivileged.rs"]
 mod unprivileged;
@@ -91,95 +98,11 @@ fn gunzip(data: &[u8]) -> Vec<u8> {
     out
 }
 
-fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in members {
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        writer.start_file(*name, options).unwrap();
-        writer.write_all(data).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
-}
-
-fn base64_lines(data: &[u8], eol: &str) -> String {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
-    encoded
-        .as_bytes()
-        .chunks(76)
-        .map(|chunk| format!("{}{eol}", std::str::from_utf8(chunk).unwrap()))
-        .collect()
-}
-
 fn base64_decode(text: &str) -> Vec<u8> {
     let compact: String = text.split_whitespace().collect();
     base64::engine::general_purpose::STANDARD
         .decode(compact)
         .unwrap()
-}
-
-/// Deflate bits, least significant bit first (RFC 1951 §3.1.1).
-#[derive(Default)]
-struct Bits {
-    out: Vec<u8>,
-    acc: u64,
-    count: u32,
-}
-
-impl Bits {
-    fn put(&mut self, value: u64, count: u32) {
-        self.acc |= value << self.count;
-        self.count += count;
-        while self.count >= 8 {
-            self.out.push(self.acc as u8);
-            self.acc >>= 8;
-            self.count -= 8;
-        }
-    }
-
-    /// A Huffman code, which is packed starting with its most significant bit.
-    fn code(&mut self, code: u64, length: u32) {
-        let reversed = (0..length).fold(0, |r, i| r | ((code >> i) & 1) << (length - 1 - i));
-        self.put(reversed, length);
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        if self.count > 0 {
-            self.out.push(self.acc as u8);
-        }
-        self.out
-    }
-}
-
-/// A raw deflate stream that inflates to `size` zero bytes, written directly in
-/// one fixed-Huffman block (a zero, then copies of 258 bytes at distance 1: 13 bits
-/// each) instead of compressing that much data, which takes long in a debug build.
-fn deflate_zeros(size: u64) -> Vec<u8> {
-    let mut bits = Bits::default();
-    bits.put(1, 1); // BFINAL
-    bits.put(1, 2); // BTYPE 01: fixed Huffman codes
-    bits.code(0x30, 8); // literal 0
-    let mut left = size - 1;
-    while left >= 258 {
-        bits.code(0b1100_0101, 8); // length code 285: 258 bytes
-        bits.code(0, 5); // distance code 0: distance 1
-        left -= 258;
-    }
-    for _ in 0..left {
-        bits.code(0x30, 8);
-    }
-    bits.code(0, 7); // end of block
-    bits.finish()
-}
-
-/// A gzip bomb: a few hundred KiB that inflate to `size` zero bytes. The CRC is
-/// left zero; a reader that honours its limit stops long before it is checked.
-fn gzip_bomb(size: u64) -> Vec<u8> {
-    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-    out.extend(deflate_zeros(size));
-    out.extend(0u32.to_le_bytes());
-    out.extend((size as u32).to_le_bytes());
-    out
 }
 
 /// A zip of one deflated member `name` holding `deflated`, whose headers declare
@@ -221,19 +144,6 @@ fn zip_declaring(name: &str, deflated: &[u8], declared: u32) -> Vec<u8> {
     out
 }
 
-fn write(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).unwrap();
-    }
-    fs::write(&path, data).unwrap();
-    path
-}
-
-fn tempdir() -> TempDir {
-    tempfile::tempdir().expect("tempdir")
-}
-
 // ---------------------------------------------------------------------------------
 // Loading and looking at the result
 // ---------------------------------------------------------------------------------
@@ -250,23 +160,6 @@ fn load_with(paths: &[PathBuf], limits: Limits) -> (ReportStore, LoadOutcome) {
 
 fn load(paths: &[PathBuf]) -> ReportStore {
     load_with(paths, Limits::default()).0
-}
-
-/// The source a reader shows: the path, then each step.
-fn src(path: &Path, steps: &[&str]) -> String {
-    let mut out = path.display().to_string();
-    for step in steps {
-        out.push_str(" › ");
-        out.push_str(step);
-    }
-    out
-}
-
-fn problems(store: &ReportStore) -> Vec<(String, IngestError)> {
-    store
-        .problems()
-        .map(|p| (p.source.to_string(), p.error.clone()))
-        .collect()
 }
 
 fn report_ids(store: &ReportStore) -> BTreeSet<String> {
