@@ -115,6 +115,20 @@ fn base64_attachment(content_type: &str, name: &str, data: &[u8]) -> String {
 }
 
 /// An e-mail with a text part and a gzip report attachment named `name`.
+/// Report e-mails "report 1" to "report `n`", each with its report `r<i>` of `i`
+/// successful sessions as `r<i>.json.gz`.
+fn numbered_report_emails(n: u64) -> Vec<String> {
+    (1..=n)
+        .map(|i| {
+            report_email(
+                &format!("report {i}"),
+                &format!("r{i}.json.gz"),
+                &report_json("Org A", &format!("r{i}"), i),
+            )
+        })
+        .collect()
+}
+
 fn report_email(subject: &str, name: &str, json: &str) -> String {
     email(
         subject,
@@ -492,15 +506,7 @@ fn file_over_max_file_size_is_file_too_large() {
 #[test]
 fn plain_mbox_over_max_file_size_is_streamed_not_refused() {
     let dir = tempdir();
-    let messages: Vec<String> = (1..=3)
-        .map(|i| {
-            report_email(
-                &format!("report {i}"),
-                &format!("r{i}.json.gz"),
-                &report_json("Org A", &format!("r{i}"), i),
-            )
-        })
-        .collect();
+    let messages = numbered_report_emails(3);
     let data = mbox(&messages, "\n");
     let inbox = write(dir.path(), "inbox.mbox", &data);
     let store = load_limited(
@@ -756,15 +762,7 @@ fn mboxrd_from_quoting_in_report_body_and_text_part_does_not_split_messages() {
 #[test]
 fn crlf_mbox_is_split_into_numbered_messages() {
     let dir = tempdir();
-    let messages: Vec<String> = (1..=3)
-        .map(|i| {
-            report_email(
-                &format!("report {i}"),
-                &format!("r{i}.json.gz"),
-                &report_json("Org A", &format!("r{i}"), i),
-            )
-        })
-        .collect();
+    let messages = numbered_report_emails(3);
     let data = mbox(&messages, "\r\n");
     assert!(!data.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'));
     let inbox = write(dir.path(), "export.mbox", data);
@@ -789,15 +787,7 @@ fn crlf_mbox_is_split_into_numbered_messages() {
 #[test]
 fn mbox_with_utf8_bom_keeps_its_first_message() {
     let dir = tempdir();
-    let messages: Vec<String> = (1..=2)
-        .map(|i| {
-            report_email(
-                &format!("report {i}"),
-                &format!("r{i}.json.gz"),
-                &report_json("Org A", &format!("r{i}"), i),
-            )
-        })
-        .collect();
+    let messages = numbered_report_emails(2);
     let mut data = b"\xEF\xBB\xBF".to_vec();
     data.extend_from_slice(&mbox(&messages, "\n"));
     let inbox = write(dir.path(), "bom.mbox", data);

@@ -418,24 +418,29 @@ fn microsoft_fetch_error_without_ips_and_report_id_ending_in_plus() {
     let Some(dir) = samples_dir() else { return };
     let loaded = load_single(&dir, "dmarc-report-viewer/no_ip_and_mx.json");
     let report = loaded.report;
+    assert_microsoft_fetch_error(&report, "1234567890+");
+}
+
+/// Microsoft's report of one failed policy fetch: sts without "policy-string" and
+/// "mx-host", a failure detail without sending-mta-ip, receiving-ip or
+/// receiving-mx-hostname.
+fn assert_microsoft_fetch_error(report: &Report, report_id: &str) {
     assert_header(
-        &report,
+        report,
         "Microsoft Corporation",
-        "1234567890+",
+        report_id,
         "2025-06-14T00:00:00Z",
         "2025-06-14T23:59:59Z",
         Some("tlsrpt-noreply@microsoft.com"),
     );
     assert_eq!(report.policies.len(), 1);
     let p = &report.policies[0];
-    // sts without "policy-string" and without "mx-host".
     assert_eq!(
         p.policy,
         policy(PolicyType::Sts, &[], Some("xxxxxxxx.xx"), &[])
     );
     assert_eq!(p.policy.decoded(), DecodedPolicy::Empty);
     assert_eq!(p.summary, summary(0, 3));
-    // No sending-mta-ip, receiving-ip or receiving-mx-hostname.
     assert_eq!(
         p.failure_details,
         [detail(ResultType::StsPolicyFetchError, 3)]
@@ -466,27 +471,7 @@ fn microsoft_issue57_no_sending_mta_ip_and_report_id_ending_in_plus() {
         &dir,
         "github-issues/cry-inc_dmarc-report-viewer_issue57_microsoft-no-sending-mta-ip.json",
     );
-    assert_header(
-        &report,
-        "Microsoft Corporation",
-        "133944884956529435+",
-        "2025-06-14T00:00:00Z",
-        "2025-06-14T23:59:59Z",
-        Some("tlsrpt-noreply@microsoft.com"),
-    );
-    assert_eq!(report.policies.len(), 1);
-    let p = &report.policies[0];
-    assert_eq!(
-        p.policy,
-        policy(PolicyType::Sts, &[], Some("xxxxxxxx.xx"), &[])
-    );
-    assert_eq!(p.policy.decoded(), DecodedPolicy::Empty);
-    assert_eq!(p.summary, summary(0, 3));
-    assert_eq!(
-        p.failure_details,
-        [detail(ResultType::StsPolicyFetchError, 3)]
-    );
-    assert!(!p.details_disagree());
+    assert_microsoft_fetch_error(&report, "133944884956529435+");
 }
 
 #[test]
