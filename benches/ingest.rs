@@ -14,12 +14,9 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tlsrpt_analyzer::corpus::{CorpusOptions, Layout, generate};
+use tlsrpt_analyzer::ingest::Limits;
 use tlsrpt_analyzer::ingest::bench::{gunzip, report_parts, split_mbox};
 use tlsrpt_analyzer::report::parse_reports;
-
-/// Limits as `Limits::default()` sets them.
-const MAX_DECOMPRESSED: u64 = 64 * 1024 * 1024;
-const MAX_MESSAGE: u64 = 64 * 1024 * 1024;
 
 struct Inputs {
     /// One report's JSON per report, as its producer writes it.
@@ -63,7 +60,9 @@ fn inputs() -> Inputs {
         if name.ends_with(".json") {
             json.push(data);
         } else if name.ends_with(".json.gz") {
-            json.push(gunzip(&data, MAX_DECOMPRESSED).expect("gzip of the corpus"));
+            json.push(
+                gunzip(&data, Limits::default().max_decompressed).expect("gzip of the corpus"),
+            );
         }
     }
     let gzip = json
@@ -132,10 +131,11 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("gzip + JSON");
     group.throughput(Throughput::Bytes(total(&inputs.gzip)));
+    let limit = Limits::default().max_decompressed;
     group.bench_function(format!("{} reports", inputs.gzip.len()), |b| {
         b.iter(|| {
             for gz in &inputs.gzip {
-                let json = gunzip(black_box(gz), MAX_DECOMPRESSED).expect("gzip");
+                let json = gunzip(black_box(gz), limit).expect("gzip");
                 black_box(parse_reports(&json).expect("report"));
             }
         })
@@ -145,7 +145,8 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("mbox message split");
     group.throughput(Throughput::Bytes(inputs.mbox.len() as u64));
     group.bench_function(format!("{} messages", inputs.messages.len()), |b| {
-        b.iter(|| black_box(split_mbox(black_box(&inputs.mbox), MAX_MESSAGE)))
+        let limit = Limits::default().max_message_size;
+        b.iter(|| black_box(split_mbox(black_box(&inputs.mbox), limit)))
     });
     group.finish();
 

@@ -8,10 +8,7 @@ use egui_kittest::kittest::Queryable;
 use tlsrpt_analyzer::checker::{CheckConfig, Verdict};
 use tlsrpt_analyzer::gui::{App, StartOptions, Tab};
 
-use crate::harness::World;
-use crate::harness::https::Route;
-use crate::harness::smtp::Script;
-use crate::support::policy;
+use crate::support::good_enforce_world;
 
 fn app(config: CheckConfig) -> Harness<'static, App> {
     let start = StartOptions {
@@ -45,19 +42,7 @@ fn run_check(h: &mut Harness<'static, App>, domain: &str) {
 #[test]
 fn checker_panel_shows_findings_and_records_of_a_good_domain() {
     let domain = "good-enforce.test";
-    let world = World::builder()
-        .zone(zone!("good-enforce"))
-        .policy(
-            domain,
-            Route::policy(&policy(
-                "enforce",
-                &["mx1.good-enforce.test", "mx2.good-enforce.test"],
-                604800,
-            )),
-        )
-        .mx([127, 0, 0, 11], "mx1.good-enforce.test", Script::good())
-        .mx([127, 0, 0, 12], "mx2.good-enforce.test", Script::good())
-        .start();
+    let world = good_enforce_world();
     let mut h = app(world.config.clone());
     run_check(&mut h, domain);
     let (checked, result) = h.state().check_result().expect("a finished check").clone();

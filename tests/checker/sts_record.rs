@@ -5,8 +5,7 @@ use tlsrpt_analyzer::checker::{Mode, Severity, Starttls, Status, Verdict};
 
 use crate::harness::World;
 use crate::harness::https::Route;
-use crate::harness::smtp::Script;
-use crate::support::{absent, clean, expect, findings, mx, policy};
+use crate::support::{absent, clean, expect, findings, good_enforce_world, mx, policy};
 
 /// A world for `DOMAIN` from its fixture, serving `body` as its policy.
 fn world(zone: &str, domain: &str, body: &str) -> World {
@@ -19,19 +18,7 @@ fn world(zone: &str, domain: &str, body: &str) -> World {
 #[test]
 fn good_enforce_domain_passes_every_check() {
     let domain = "good-enforce.test";
-    let world = World::builder()
-        .zone(zone!("good-enforce"))
-        .policy(
-            domain,
-            Route::policy(&policy(
-                "enforce",
-                &["mx1.good-enforce.test", "mx2.good-enforce.test"],
-                604800,
-            )),
-        )
-        .mx([127, 0, 0, 11], "mx1.good-enforce.test", Script::good())
-        .mx([127, 0, 0, 12], "mx2.good-enforce.test", Script::good())
-        .start();
+    let world = good_enforce_world();
     let report = world.check(domain);
     clean(&report);
     assert_eq!(report.verdict, Verdict::Pass);

@@ -1,6 +1,29 @@
-//! Assertions on reports, and policy bodies.
+//! Assertions on reports, policy bodies, and the well-configured world.
 
 use tlsrpt_analyzer::checker::{CheckReport, Finding, MxState, Severity};
+
+use crate::harness::World;
+use crate::harness::https::Route;
+use crate::harness::smtp::Script;
+
+/// `good-enforce.test` as it should be: enforce policy naming both MX hosts, each
+/// offering STARTTLS with a valid certificate.
+pub fn good_enforce_world() -> World {
+    let domain = "good-enforce.test";
+    World::builder()
+        .zone(zone!("good-enforce"))
+        .policy(
+            domain,
+            Route::policy(&policy(
+                "enforce",
+                &["mx1.good-enforce.test", "mx2.good-enforce.test"],
+                604800,
+            )),
+        )
+        .mx([127, 0, 0, 11], "mx1.good-enforce.test", Script::good())
+        .mx([127, 0, 0, 12], "mx2.good-enforce.test", Script::good())
+        .start()
+}
 
 /// A policy file with CRLF line ends.
 pub fn policy(mode: &str, mx: &[&str], max_age: u64) -> String {
