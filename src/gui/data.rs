@@ -67,6 +67,17 @@ impl Facet {
         }
     }
 
+    /// The values of this field the filter keeps.
+    pub fn selected(self, filter: &Filter) -> &[String] {
+        match self {
+            Facet::PolicyDomain => &filter.policy_domains,
+            Facet::Organization => &filter.organizations,
+            Facet::PolicyType => &filter.policy_types,
+            Facet::ResultType => &filter.result_types,
+            Facet::MxHost => &filter.mx_hosts,
+        }
+    }
+
     /// The filter's list of values for this field.
     pub fn values(self, filter: &mut Filter) -> &mut Vec<String> {
         match self {

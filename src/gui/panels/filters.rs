@@ -104,8 +104,7 @@ fn facet_ui(
     view: &ViewState,
 ) -> Option<Command> {
     let mut command = None;
-    let mut filter = view.filter.clone();
-    let selected = facet.values(&mut filter).clone();
+    let selected = facet.selected(&view.filter);
     let title = if selected.is_empty() {
         facet.title().to_string()
     } else {
@@ -122,7 +121,7 @@ fn facet_ui(
             let needle = view.facet_search.to_lowercase();
             let matching = values
                 .iter()
-                .filter(|v| v.value.to_lowercase().contains(&needle));
+                .filter(|v| needle.is_empty() || v.value.to_lowercase().contains(&needle));
             for (shown, value) in matching.enumerate() {
                 if shown == MAX_VALUES {
                     ui.weak(format!(

@@ -10,47 +10,69 @@ pub fn problems_ui(ui: &mut egui::Ui, data: &Data) -> Option<Command> {
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading(format!("Problems ({})", store.problems().len()));
         ui.weak("Inputs that could not be read. Everything else was loaded.");
-        egui::Grid::new("problems")
-            .striped(true)
-            .num_columns(2)
-            .show(ui, |ui| {
-                for problem in store.problems() {
-                    ui.label(problem.source.to_string());
-                    ui.label(problem.error.to_string());
-                    ui.end_row();
-                }
-            });
+        rows_ui(ui, "problems", store.problems().len(), |range| {
+            let rows = store.problems().skip(range.start).take(range.len());
+            rows.map(|p| vec![p.source.to_string(), p.error.to_string()])
+                .collect()
+        });
         ui.add_space(10.0);
         ui.heading(format!("Skipped ({})", store.skipped().len()));
         ui.weak("Inputs that hold no TLS report (DMARC reports, other e-mails, other files).");
-        egui::Grid::new("skipped")
-            .striped(true)
-            .num_columns(2)
-            .show(ui, |ui| {
-                for skipped in store.skipped() {
-                    ui.label(skipped.source.to_string());
-                    ui.label(skipped.reason.to_string());
-                    ui.end_row();
-                }
-            });
+        rows_ui(ui, "skipped", store.skipped().len(), |range| {
+            let rows = store.skipped().skip(range.start).take(range.len());
+            rows.map(|s| vec![s.source.to_string(), s.reason.to_string()])
+                .collect()
+        });
         ui.add_space(10.0);
         ui.heading(format!(
             "Duplicates: {} copies dropped, {} with different content",
             store.duplicates(),
             store.conflicts().len()
         ));
-        egui::Grid::new("conflicts")
-            .striped(true)
-            .num_columns(4)
-            .show(ui, |ui| {
-                for c in store.conflicts() {
-                    ui.label(c.organization_name.as_ref());
-                    ui.label(c.report_id.as_ref());
-                    ui.label(format!("kept {}", c.kept));
-                    ui.label(format!("dropped {}", c.dropped));
-                    ui.end_row();
-                }
-            });
+        let conflicts = store.conflicts();
+        rows_ui(ui, "conflicts", conflicts.len(), |range| {
+            conflicts[range]
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.organization_name.to_string(),
+                        c.report_id.to_string(),
+                        format!("kept {}", c.kept),
+                        format!("dropped {}", c.dropped),
+                    ]
+                })
+                .collect()
+        });
     });
     None
+}
+
+/// A striped grid of `count` rows in a scroll area of its own, of which only the
+/// rows in view are made (`rows` gives the cells of a range): a mailbox of tens of
+/// thousands of skipped e-mails costs a frame no more than a few.
+fn rows_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    count: usize,
+    rows: impl FnOnce(std::ops::Range<usize>) -> Vec<Vec<String>>,
+) {
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    egui::ScrollArea::vertical()
+        .id_salt(id)
+        .max_height(320.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, count, |ui, range| {
+            let first = range.start;
+            egui::Grid::new(id)
+                .striped(true)
+                .start_row(first)
+                .show(ui, |ui| {
+                    for cells in rows(range) {
+                        for cell in cells {
+                            ui.label(cell);
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
 }
