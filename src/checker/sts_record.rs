@@ -48,9 +48,8 @@ pub struct Parsed {
 /// before, as §3.1 requires).
 pub fn parse(text: &str) -> Parsed {
     let mut diagnostics = Vec::new();
-    let Some(rest) = text.strip_prefix(STS_VERSION) else {
-        let message = format!("the record must begin with {STS_VERSION:?} (case-sensitive)");
-        push(&mut diagnostics, RULES.version, Severity::Fail, 0, message);
+    let Some(fields) = txt_fields::versioned_fields(text, STS_VERSION, &RULES, &mut diagnostics)
+    else {
         return Parsed {
             record: None,
             diagnostics,
@@ -58,10 +57,15 @@ pub fn parse(text: &str) -> Parsed {
     };
     let mut id: Option<String> = None;
     let mut extensions = Vec::new();
-    for field in txt_fields::fields(rest, STS_VERSION.len(), &RULES, &mut diagnostics) {
+    for field in fields {
         match field.name {
             "id" => read_id(&field, &mut id, &mut diagnostics),
-            _ => extensions.extend(read_extension(&field, &mut diagnostics)),
+            _ => extensions.extend(txt_fields::read_extension(
+                &field,
+                &RULES,
+                "sts-record-extension",
+                &mut diagnostics,
+            )),
         }
     }
     if id.is_none() && !txt_fields::fails(&diagnostics) {
@@ -121,10 +125,6 @@ fn id_problem(value: &str) -> Option<String> {
         return Some(format!("contains {bad:?}"));
     }
     (value.len() > 32).then(|| format!("has {} characters", value.len()))
-}
-
-fn read_extension(field: &Field, diagnostics: &mut Vec<Diagnostic>) -> Option<(String, String)> {
-    txt_fields::read_extension(field, &RULES, "sts-record-extension", diagnostics)
 }
 
 fn missing_id_message(extensions: &[(String, String)]) -> String {

@@ -39,9 +39,8 @@ pub struct Parsed {
 /// Parses a record that starts with `v=TLSRPTv1`.
 pub fn parse(text: &str) -> Parsed {
     let mut diagnostics = Vec::new();
-    let Some(rest) = text.strip_prefix(TLSRPT_VERSION) else {
-        let message = format!("the record must begin with {TLSRPT_VERSION:?} (case-sensitive)");
-        push(&mut diagnostics, RULES.version, Severity::Fail, 0, message);
+    let Some(fields) = txt_fields::versioned_fields(text, TLSRPT_VERSION, &RULES, &mut diagnostics)
+    else {
         return Parsed {
             record: None,
             diagnostics,
@@ -49,7 +48,7 @@ pub fn parse(text: &str) -> Parsed {
     };
     let mut rua_fields = 0;
     let mut usable = Vec::new();
-    for field in txt_fields::fields(rest, TLSRPT_VERSION.len(), &RULES, &mut diagnostics) {
+    for field in fields {
         if field.name == "rua" {
             rua_fields += 1;
             usable.extend(read_rua(&field, &mut diagnostics));

@@ -56,6 +56,22 @@ pub(crate) fn fails(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(|d| d.severity == Severity::Fail)
 }
 
+/// Checks that `text` begins with `version` and splits the rest into fields;
+/// `None` (with the diagnostic) when it does not begin so.
+pub(crate) fn versioned_fields<'a>(
+    text: &'a str,
+    version: &str,
+    rules: &FieldRules,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Vec<Field<'a>>> {
+    let Some(rest) = text.strip_prefix(version) else {
+        let message = format!("the record must begin with {version:?} (case-sensitive)");
+        push(diagnostics, rules.version, Severity::Fail, 0, message);
+        return None;
+    };
+    Some(fields(rest, version.len(), rules, diagnostics))
+}
+
 /// Splits what follows the version tag (at byte `base` of the record) into
 /// fields.
 pub(crate) fn fields<'a>(
