@@ -205,6 +205,15 @@ impl Dataset {
         self.details.push(row);
     }
 
+    /// Where the report of a row was read from, as a reader shows it.
+    pub fn source(&self, store: &ReportStore, report: &ReportRow) -> String {
+        store
+            .reports()
+            .get(report.store_index as usize)
+            .map(|r| r.source.to_string())
+            .unwrap_or_default()
+    }
+
     /// The report a policy row belongs to.
     pub fn report_of(&self, policy: &PolicyRow) -> &ReportRow {
         &self.reports[policy.report as usize]

@@ -132,14 +132,8 @@ pub fn group_by(dataset: &Dataset, selection: &Selection, dimensions: &[Dimensio
             }
             let policy = &dataset.policies[p as usize];
             let detail_failed = selection.policy_detail_failed[p as usize];
-            if last_total_report != report_index {
-                last_total_report = report_index;
-                total.reports += 1;
-                total.see_day(report.day);
-            }
-            total.successful_sessions += policy.successful;
-            total.failed_sessions += policy.failed;
-            total.detail_failed_sessions += detail_failed;
+            count_report(&mut total, &mut last_total_report, report_index, report.day);
+            total.add_policy(policy.successful, policy.failed, detail_failed);
             if level != Level::Detail {
                 let mut key = Key::default();
                 for (k, d) in key.iter_mut().zip(dimensions) {
@@ -147,9 +141,7 @@ pub fn group_by(dataset: &Dataset, selection: &Selection, dimensions: &[Dimensio
                 }
                 let (m, last) = groups.entry(key).or_insert((Measures::empty(), u32::MAX));
                 count_report(m, last, report_index, report.day);
-                m.successful_sessions += policy.successful;
-                m.failed_sessions += policy.failed;
-                m.detail_failed_sessions += detail_failed;
+                m.add_policy(policy.successful, policy.failed, detail_failed);
                 continue;
             }
             for d in policy.details.clone() {
@@ -188,6 +180,15 @@ pub fn group_by(dataset: &Dataset, selection: &Selection, dimensions: &[Dimensio
         level,
         rows,
         total,
+    }
+}
+
+impl Measures {
+    /// Adds one policy's sessions: its summary's, and its selected details' failures.
+    fn add_policy(&mut self, successful: u64, failed: u64, detail_failed: u64) {
+        self.successful_sessions += successful;
+        self.failed_sessions += failed;
+        self.detail_failed_sessions += detail_failed;
     }
 }
 

@@ -185,11 +185,7 @@ fn mismatches(store: &ReportStore, dataset: &Dataset, selection: &Selection) -> 
         .filter(|(p, policy)| selection.policies[*p] && policy.failed != policy.detail_failed)
         .map(|(_, policy)| {
             let report = dataset.report_of(policy);
-            let source = store
-                .reports()
-                .get(report.store_index as usize)
-                .map(|r| r.source.to_string())
-                .unwrap_or_default();
+            let source = dataset.source(store, report);
             MismatchRow {
                 source,
                 report_id: dataset.text(report.report_id).to_string(),

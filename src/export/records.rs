@@ -201,14 +201,6 @@ fn rfc3339(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-fn source(store: &ReportStore, store_index: u32) -> String {
-    store
-        .reports()
-        .get(store_index as usize)
-        .map(|r| r.source.to_string())
-        .unwrap_or_default()
-}
-
 /// Every selected failure detail, in input order.
 pub fn failure_detail_records(
     store: &ReportStore,
@@ -241,7 +233,7 @@ pub fn failure_detail_records(
             failed_session_count: detail.failed_session_count,
             failure_reason_code: text(detail.failure_reason_code),
             additional_information: text(detail.additional_information),
-            source: source(store, report.store_index),
+            source: dataset.source(store, report),
         });
     }
     records
@@ -284,7 +276,7 @@ pub fn report_records(
                 .iter()
                 .map(|&p| selection.policy_detail_failed[p as usize])
                 .sum(),
-            source: source(store, report.store_index),
+            source: dataset.source(store, report),
         });
     }
     records
