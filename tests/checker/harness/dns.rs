@@ -76,11 +76,8 @@ impl DnsServer {
             mute: faults.mute,
         };
         runtime().block_on(async move {
-            let udp = UdpSocket::bind("127.0.0.1:0").await.expect("UDP socket");
+            let (udp, tcp) = bind_udp_and_tcp().await;
             let addr = udp.local_addr().expect("UDP address");
-            let tcp = TcpListener::bind(addr)
-                .await
-                .expect("TCP listener on the same port");
             let mut server = Server::new(handler);
             server.register_socket(udp);
             server.register_listener(tcp, Duration::from_secs(5), 4096);
@@ -90,6 +87,20 @@ impl DnsServer {
             }
         })
     }
+}
+
+/// Binds a UDP socket and a TCP listener to one free port. The kernel picks
+/// the UDP port, which another test may already hold for TCP, so a taken TCP
+/// port means trying again with another UDP port.
+async fn bind_udp_and_tcp() -> (UdpSocket, TcpListener) {
+    for _ in 0..50 {
+        let udp = UdpSocket::bind("127.0.0.1:0").await.expect("UDP socket");
+        let addr = udp.local_addr().expect("UDP address");
+        if let Ok(tcp) = TcpListener::bind(addr).await {
+            return (udp, tcp);
+        }
+    }
+    panic!("no port free for both UDP and TCP");
 }
 
 /// Puts the default SOA right after the `$ORIGIN` line.
