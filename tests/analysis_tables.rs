@@ -4,10 +4,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tlsrpt_analyzer::analysis::{
-    Dataset, Filter, Grade, Step, explain, health, registered, select, series,
+    Dataset, Dimension, Filter, Grade, Step, explain, health, registered, select, series,
 };
 use tlsrpt_analyzer::export::{
-    FAILURE_DETAIL_COLUMNS, FailureDetailRecord, failure_detail_records, write_csv,
+    FAILURE_DETAIL_COLUMNS, FailureDetailRecord, TableFormat, export_all, failure_detail_records,
+    write_csv, write_json,
 };
 use tlsrpt_analyzer::ingest::{self, Order, ReportStore, Source};
 use tlsrpt_analyzer::report::parse_reports;
@@ -264,4 +265,61 @@ fn go_error_strings_with_quotes_survive_csv() {
     assert_eq!(back[0].policy_domain, "example.com");
     assert_eq!(back[0].policy_mode, "enforce");
     assert_eq!(back[0].policy_mx, "mx.example.com");
+}
+
+#[test]
+fn export_all_writes_each_grouping_once() {
+    let store = store_of(&[report(
+        "g",
+        "Google Inc.",
+        "2026-08-01",
+        "example.com",
+        5,
+        &[("starttls-not-supported", 2)],
+    )]);
+    let dataset = Dataset::from_store(&store);
+    let dir = tempfile::tempdir().expect("temporary folder");
+    // The app passes its current grouping, which is usually one written anyway.
+    let extra = [
+        vec![Dimension::Organization],
+        vec![],
+        vec![Dimension::PolicyDomain, Dimension::ResultType],
+        vec![Dimension::Day, Dimension::MxHost],
+    ];
+    let formats = [TableFormat::Csv, TableFormat::Json];
+    let written = export_all(
+        dir.path(),
+        &store,
+        &dataset,
+        &Filter::default(),
+        &extra,
+        &formats,
+    )
+    .expect("export");
+    let mut names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    let on_disk = std::fs::read_dir(dir.path()).expect("folder").count();
+    assert_eq!(written.len(), on_disk, "{names:?}");
+    assert!(
+        names.contains(&"by-day-mx-host.json".to_string()),
+        "{names:?}"
+    );
+    assert!(names.iter().all(|n| !n.starts_with("by-.")), "{names:?}");
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), written.len(), "a file written twice");
+}
+
+#[test]
+fn json_export_reports_a_failing_final_write() {
+    // /dev/full takes every write call and fails it with ENOSPC; a table this
+    // small only reaches it when the buffered writer is flushed.
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("skipping: this system has no /dev/full");
+        return;
+    };
+    let result = write_json(&["one row"], std::io::BufWriter::new(full));
+    assert!(result.is_err(), "{result:?}");
 }

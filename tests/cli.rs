@@ -128,6 +128,14 @@ fn usage_errors_exit_with_status_2() {
         vec!["summary", "--by", "colour", path],
         vec!["summary", "--by", "day,organization,result-type", path],
         vec!["summary", "--format", "xml", path],
+        vec![
+            "export",
+            "--out",
+            "unused",
+            "--by",
+            "day,organization,mx-host",
+            path,
+        ],
         vec!["export", path],
     ] {
         let output = run(&args);

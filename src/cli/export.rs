@@ -34,6 +34,7 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
+    super::filter::exit_if_too_many_dimensions(&args.by);
     let store = args.inputs.load();
     let dataset = Dataset::from_store(&store);
     let formats: &[TableFormat] = match args.format {

@@ -1,7 +1,7 @@
 //! Filter and grouping options shared by `summary` and `export`.
 
 use chrono::NaiveDate;
-use tlsrpt_analyzer::analysis::{Dimension, Filter};
+use tlsrpt_analyzer::analysis::{Dimension, Filter, MAX_DIMENSIONS};
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct FilterArgs {
@@ -49,6 +49,15 @@ impl FilterArgs {
             mx_hosts: lower(&self.mx_hosts),
             text: self.search.clone().unwrap_or_default(),
         }
+    }
+}
+
+/// Ends the process with status 2, like clap's own usage errors, when `--by`
+/// names more dimensions than a table can group by.
+pub fn exit_if_too_many_dimensions(by: &[Dimension]) {
+    if by.len() > MAX_DIMENSIONS {
+        eprintln!("error: --by takes at most {MAX_DIMENSIONS} dimensions");
+        std::process::exit(2);
     }
 }
 

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Context;
-use tlsrpt_analyzer::analysis::{Dataset, Dimension, MAX_DIMENSIONS, Summary, group_by, select};
+use tlsrpt_analyzer::analysis::{Dataset, Dimension, Summary, group_by, select};
 use tlsrpt_analyzer::export::{TableFormat, group_table_text, summary_table, write_group};
 
 use super::filter::FilterArgs;
@@ -33,11 +33,7 @@ pub struct SummaryArgs {
 /// Without `--by`, the summary (the JSON contract); with it, or with CSV, the
 /// table grouped by those dimensions (no dimension: one row of totals).
 pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
-    if args.by.len() > MAX_DIMENSIONS {
-        // Bad usage, like clap's own errors: status 2.
-        eprintln!("error: --by takes at most {MAX_DIMENSIONS} dimensions");
-        std::process::exit(2);
-    }
+    super::filter::exit_if_too_many_dimensions(&args.by);
     let store = args.inputs.load();
     let dataset = Dataset::from_store(&store);
     let filter = args.filter.filter();

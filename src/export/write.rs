@@ -64,6 +64,8 @@ pub fn write_csv<T: Serialize>(
 pub fn write_json<T: Serialize>(records: &[T], mut out: impl Write) -> Result<(), ExportError> {
     serde_json::to_writer_pretty(&mut out, records)?;
     out.write_all(b"\n")?;
+    // A buffered writer drops the error of its last write: flush it here.
+    out.flush()?;
     Ok(())
 }
 
@@ -155,8 +157,14 @@ pub fn export_all(
         .map(|d| vec![*d])
         .collect();
     groupings.extend(PAIRED_TABLES.iter().map(|p| p.to_vec()));
-    groupings.extend(extra.iter().cloned());
-    groupings.dedup();
+    // An extra grouping may repeat one written anyway (the app passes its
+    // current one): each file is written once. No dimension is the totals row,
+    // which the summary already has.
+    for dims in extra {
+        if !dims.is_empty() && !groupings.contains(dims) {
+            groupings.push(dims.clone());
+        }
+    }
     // Each table is built once and written in every format.
     let mut written = Vec::new();
     let mut emit =
