@@ -196,7 +196,7 @@ fn add_output(store: &mut ReportStore, output: Output, state: &mut Progress) {
             };
             match store.insert_fingerprinted(report, source, order, fingerprint) {
                 super::Inserted::New => state.reports += 1,
-                _ => state.duplicates += 1,
+                super::Inserted::Copy => state.duplicates += 1,
             }
         }
         for (item, problem) in sink.problems.into_iter().enumerate() {

@@ -60,12 +60,17 @@ struct DroppedCopy {
     fingerprint: u64,
 }
 
-/// Whether a report was new, a copy, or a copy with different content.
+/// Whether [`ReportStore::insert`] kept a report as new or counted it as a copy.
+///
+/// Whether a copy's content differs is only final after
+/// [`ReportStore::finish_load`] (a later copy may come first in input order); it
+/// is then listed in [`ReportStore::conflicts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
+    /// The first report with its (organization-name, report-id).
     New,
-    Duplicate,
-    Conflict,
+    /// A report with the same (organization-name, report-id) was loaded already.
+    Copy,
 }
 
 impl ReportStore {
@@ -160,18 +165,13 @@ impl ReportStore {
         } else {
             incoming
         };
-        let same = dropped.fingerprint == kept.fingerprint;
         self.dropped.push(DroppedCopy {
             key,
             source: dropped.source,
             order: dropped.order,
             fingerprint: dropped.fingerprint,
         });
-        if same {
-            Inserted::Duplicate
-        } else {
-            Inserted::Conflict
-        }
+        Inserted::Copy
     }
 
     /// Sorts what a load added into input order, so that output does not depend on
