@@ -1789,6 +1789,58 @@ fn cancel_before_load_reads_nothing() {
     assert_eq!(problems(&store), []);
 }
 
+#[test]
+fn the_listing_of_folders_is_reported_before_reading_and_cancel_stops_it() {
+    let dir = tempdir();
+    let files = 500;
+    for i in 0..files {
+        let id = format!("r{i:03}");
+        write(
+            dir.path(),
+            &format!("{id}.json"),
+            report_json("Org A", &id, 1),
+        );
+    }
+    let folder = [dir.path().to_path_buf()];
+    let (store, outcome, calls) = load_recording(&folder, &options(Limits::default()));
+    assert_eq!(store.reports().len(), files);
+    assert_final_progress(&store, &outcome, &calls);
+    assert_eq!(outcome.progress.files_total, files as u64);
+    assert!(!outcome.progress.listing);
+    // The first call says the listing started; while listing nothing is read.
+    assert!(calls[0].listing, "{:?}", calls[0]);
+    let reading = calls.iter().position(|c| !c.listing).expect("calls after");
+    assert!(calls[..reading].iter().all(|c| c.files_done == 0
+        && c.bytes_read == 0
+        && c.reports == 0
+        && c.files_total <= files as u64));
+    assert!(calls[reading..].iter().all(|c| !c.listing));
+
+    // Cancelled while listing: the folder is not listed further nor read.
+    let cancel = AtomicBool::new(false);
+    let mut store = ReportStore::new();
+    let outcome = ingest::load_into(
+        &mut store,
+        &folder,
+        &options(Limits::default()),
+        &cancel,
+        |p| {
+            if p.listing {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        },
+    );
+    assert!(outcome.cancelled);
+    assert!(
+        outcome.progress.files_total < files as u64,
+        "{:?}",
+        outcome.progress
+    );
+    assert_eq!(outcome.progress.files_done, 0);
+    assert_eq!(store.reports().len(), 0);
+    assert_eq!(problems(&store), []);
+}
+
 // ---------------------------------------------------------------------------------
 // CLI
 // ---------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ pub fn load_with_progress(paths: &[PathBuf], threads: Option<usize>) -> ReportSt
     let cancel = AtomicBool::new(false);
     ingest::load_into(&mut store, paths, &options, &cancel, |p: &Progress| {
         if let Some(bar) = &bar {
+            if p.listing {
+                bar.set_message(format!("listing files: {} found", p.files_total));
+                return;
+            }
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_read);
             bar.set_message(format!(

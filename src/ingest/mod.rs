@@ -72,6 +72,9 @@ pub struct LoadOptions {
 /// Where a load stands; passed to the progress callback.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
+    /// The folders given are still being listed: `files_total` is the number of
+    /// files found so far, and nothing has been read yet.
+    pub listing: bool,
     pub bytes_total: u64,
     pub bytes_read: u64,
     pub files_total: u64,

@@ -38,6 +38,9 @@ const BATCH_OUTPUTS: usize = 64;
 const BATCH_BYTES: usize = 4 << 20;
 const BATCH_AGE: Duration = Duration::from_millis(20);
 
+/// How often the progress callback is called while a load runs.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
+
 /// One mbox message to decode.
 struct Job {
     source: Source,
@@ -85,7 +88,7 @@ pub fn run(
         .filter(|&n| n > 0)
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1);
-    let (files, walk_problems) = expand(paths, threads);
+    let (files, walk_problems) = list(paths, threads, cancel, progress);
     let mut state = Progress {
         bytes_total: files.iter().map(|f| f.size).sum(),
         files_total: files.len() as u64,
@@ -144,6 +147,28 @@ pub fn run(
     }
 }
 
+/// Lists the files to read, telling `progress` how many were found so far.
+fn list(
+    paths: &[std::path::PathBuf],
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(&Progress),
+) -> (Vec<InputFile>, Vec<(usize, Problem)>) {
+    let mut state = Progress {
+        listing: true,
+        ..Progress::default()
+    };
+    progress(&state);
+    let mut last_call = Instant::now();
+    expand(paths, threads, cancel, &mut |found| {
+        if last_call.elapsed() >= PROGRESS_INTERVAL {
+            state.files_total = found as u64;
+            progress(&state);
+            last_call = Instant::now();
+        }
+    })
+}
+
 fn collect(
     store: &mut ReportStore,
     outputs: Receiver<Vec<Output>>,
@@ -154,7 +179,7 @@ fn collect(
     let mut last_call = Instant::now();
     let mut sink_messages = 0;
     loop {
-        let batch = match outputs.recv_timeout(Duration::from_millis(50)) {
+        let batch = match outputs.recv_timeout(PROGRESS_INTERVAL) {
             Ok(batch) => batch,
             Err(RecvTimeoutError::Timeout) => {
                 // Nothing decoded for a while (one huge message, a slow disk): the
@@ -170,7 +195,7 @@ fn collect(
             sink_messages += output.sink.messages;
             add_output(store, output, state);
         }
-        if last_call.elapsed() >= Duration::from_millis(50) {
+        if last_call.elapsed() >= PROGRESS_INTERVAL {
             read_counters(state, counters, sink_messages);
             progress(state);
             last_call = Instant::now();

@@ -15,15 +15,19 @@ pub fn status_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> O
             } else {
                 0.0
             };
-            let text = format!(
-                "{} of {} MB · {} messages · {} reports · {} duplicates · {} problems",
-                p.bytes_read / 1_000_000,
-                p.bytes_total.div_ceil(1_000_000),
-                thousands(p.messages),
-                thousands(p.reports),
-                thousands(p.duplicates),
-                thousands(p.problems)
-            );
+            let text = if p.listing {
+                format!("Listing files: {} found", thousands(p.files_total))
+            } else {
+                format!(
+                    "{} of {} MB · {} messages · {} reports · {} duplicates · {} problems",
+                    p.bytes_read / 1_000_000,
+                    p.bytes_total.div_ceil(1_000_000),
+                    thousands(p.messages),
+                    thousands(p.reports),
+                    thousands(p.duplicates),
+                    thousands(p.problems)
+                )
+            };
             ui.add(
                 egui::ProgressBar::new(fraction)
                     .desired_width(420.0)
@@ -55,4 +59,50 @@ pub fn status_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> O
         }
     });
     command
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+    use crate::gui::data::Data;
+    use crate::gui::view::Settings;
+    use crate::ingest::Progress;
+
+    #[test]
+    fn a_folder_being_listed_shows_the_files_found_and_can_be_cancelled() {
+        let data = Data::default();
+        let settings = Settings::default();
+        let progress = Progress {
+            listing: true,
+            files_total: 12_345,
+            ..Progress::default()
+        };
+        let panel = PanelData {
+            data: &data,
+            aggregates: None,
+            load: Some((progress, false)),
+            settings: &settings,
+            has_sample_data: false,
+            check_progress: None,
+            check_result: None,
+            report_json: None,
+        };
+        let cancelled = Cell::new(false);
+        let mut view = ViewState::default();
+        let mut harness = Harness::new_ui(|ui| {
+            if let Some(Command::CancelLoad) = status_ui(ui, &panel, &mut view) {
+                cancelled.set(true);
+            }
+        });
+        harness.get_by_label_contains(&format!("Listing files: {} found", thousands(12_345)));
+        harness.get_by_label("Cancel").click();
+        // The animated bar repaints forever: step instead of waiting to settle.
+        harness.step();
+        assert!(cancelled.get());
+    }
 }
