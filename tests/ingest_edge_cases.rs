@@ -1790,6 +1790,27 @@ fn cancel_before_load_reads_nothing() {
 }
 
 #[test]
+fn an_endless_device_is_read_up_to_the_file_limit() {
+    let zero = PathBuf::from("/dev/zero");
+    if !zero.exists() {
+        eprintln!("skipping: this system has no /dev/zero");
+        return;
+    }
+    let limit = 1 << 20;
+    let store = load_limited(
+        std::slice::from_ref(&zero),
+        Limits {
+            max_file_size: limit,
+            ..Limits::default()
+        },
+    );
+    assert_eq!(
+        problems(&store),
+        [(src(&zero, &[]), IngestError::ReadPastLimit { limit })]
+    );
+}
+
+#[test]
 fn the_listing_of_folders_is_reported_before_reading_and_cancel_stops_it() {
     let dir = tempdir();
     let files = 500;

@@ -24,6 +24,10 @@ pub enum IngestError {
     TooLarge { limit: u64 },
     #[error("file of {size} bytes exceeds the limit of {limit} bytes")]
     FileTooLarge { size: u64, limit: u64 },
+    /// An input whose size was not known before reading (a device, a pipe, a file
+    /// that grew while it was read) went on past the limit.
+    #[error("more than the limit of {limit} bytes (its size was not known before reading)")]
+    ReadPastLimit { limit: u64 },
     #[error("zip archive has {count} entries; only the first {limit} were read")]
     TooManyEntries { count: usize, limit: usize },
     #[error("containers nested deeper than {limit} levels")]

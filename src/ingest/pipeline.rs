@@ -408,10 +408,7 @@ impl Worker<'_> {
             data.reserve_exact(expected.saturating_add(1).saturating_sub(first));
             read_limited_into(&mut handle, &mut data, limit).map_err(|e| match e {
                 ReadError::Io(e) => io(e),
-                ReadError::TooLarge => IngestError::FileTooLarge {
-                    size: file.size,
-                    limit,
-                },
+                ReadError::TooLarge => IngestError::ReadPastLimit { limit },
             })?;
         }
         drop(handle);
