@@ -196,13 +196,17 @@ impl<'de> Visitor<'de> for CountVisitor {
         u64::try_from(v).map_err(|_| E::custom(format!("negative session count {v}")))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
-        if v >= 0.0 && v.fract() == 0.0 && v < u64::MAX as f64 {
-            Ok(v as u64)
+        // Integers past u64 also arrive here, as floats.
+        let problem = if v < 0.0 {
+            "is negative"
+        } else if v >= u64::MAX as f64 {
+            "is too large"
+        } else if v.fract() != 0.0 {
+            "is not a whole number"
         } else {
-            Err(E::custom(format!(
-                "session count {v} is not a whole number"
-            )))
-        }
+            return Ok(v as u64);
+        };
+        Err(E::custom(format!("session count {v} {problem}")))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
         let t = v.trim();
@@ -295,4 +299,44 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 /// Used to tell a syntax error from valid JSON of the wrong shape.
 pub fn is_valid_json(bytes: &[u8]) -> bool {
     serde_json::from_slice::<IgnoredAny>(bytes).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LenientCount;
+
+    fn count(json: &str) -> Result<u64, String> {
+        serde_json::from_str::<LenientCount>(json)
+            .map(|c| c.0)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn counts_sent_as_integers_whole_floats_digit_strings_or_null_are_read() {
+        for (json, expected) in [
+            ("5", 5),
+            ("5.0", 5),
+            ("\"5\"", 5),
+            ("\" 7 \"", 7),
+            ("\"\"", 0),
+            ("null", 0),
+            ("18446744073709551615", u64::MAX),
+        ] {
+            assert_eq!(count(json), Ok(expected), "{json}");
+        }
+    }
+
+    #[test]
+    fn unusable_counts_say_why() {
+        for (json, why) in [
+            ("-5", "negative session count -5"),
+            ("-5.0", "is negative"),
+            ("5.5", "5.5 is not a whole number"),
+            ("99999999999999999999999", "is too large"),
+            ("\"five\"", "\"five\" is not a number"),
+        ] {
+            let error = count(json).expect_err(json);
+            assert!(error.contains(why), "{json}: {error}");
+        }
+    }
 }
