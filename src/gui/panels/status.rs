@@ -30,7 +30,9 @@ pub fn status_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> O
             };
             ui.add(
                 egui::ProgressBar::new(fraction)
-                    .desired_width(420.0)
+                    // Wide enough for the counts of a large mailbox, leaving room
+                    // for Cancel and the timing on the right.
+                    .desired_width((ui.available_width() * 0.6).clamp(420.0, 760.0))
                     .text(text)
                     .animate(true),
             );
