@@ -12,7 +12,9 @@ pub fn problems_ui(ui: &mut egui::Ui, data: &Data) -> Option<Command> {
         ui.weak("Inputs that could not be read. Everything else was loaded.");
         rows_ui(ui, "problems", store.problems().len(), |range| {
             let rows = store.problems().skip(range.start).take(range.len());
-            rows.map(|p| vec![p.source.to_string(), p.error.to_string()])
+            // The error first: a source inside an mbox attachment can be longer
+            // than the window.
+            rows.map(|p| vec![p.error.to_string(), p.source.to_string()])
                 .collect()
         });
         ui.add_space(10.0);
@@ -20,7 +22,7 @@ pub fn problems_ui(ui: &mut egui::Ui, data: &Data) -> Option<Command> {
         ui.weak("Inputs that hold no TLS report (DMARC reports, other e-mails, other files).");
         rows_ui(ui, "skipped", store.skipped().len(), |range| {
             let rows = store.skipped().skip(range.start).take(range.len());
-            rows.map(|s| vec![s.source.to_string(), s.reason.to_string()])
+            rows.map(|s| vec![s.reason.to_string(), s.source.to_string()])
                 .collect()
         });
         ui.add_space(10.0);
@@ -49,7 +51,8 @@ pub fn problems_ui(ui: &mut egui::Ui, data: &Data) -> Option<Command> {
 
 /// A striped grid of `count` rows in a scroll area of its own, of which only the
 /// rows in view are made (`rows` gives the cells of a range): a mailbox of tens of
-/// thousands of skipped e-mails costs a frame no more than a few.
+/// thousands of skipped e-mails costs a frame no more than a few. Rows wider than
+/// the panel scroll sideways.
 fn rows_ui(
     ui: &mut egui::Ui,
     id: &str,
@@ -57,7 +60,7 @@ fn rows_ui(
     rows: impl FnOnce(std::ops::Range<usize>) -> Vec<Vec<String>>,
 ) {
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
-    egui::ScrollArea::vertical()
+    egui::ScrollArea::both()
         .id_salt(id)
         .max_height(320.0)
         .auto_shrink([false, true])
