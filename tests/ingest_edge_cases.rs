@@ -1123,6 +1123,29 @@ fn html_only_body_with_attachment_is_read() {
     assert_eq!(source, src(&path, &["attachment r.json.gz"]));
 }
 
+#[test]
+fn report_json_pasted_into_a_plain_text_body_is_read() {
+    let dir = tempdir();
+    let json = report_json("Org A", "inline", 1);
+    let pasted = write(dir.path(), "pasted.eml", plain_email("Fwd: report", &json));
+    let braces = write(
+        dir.path(),
+        "braces.eml",
+        plain_email("notes", "{ a note in braces, not JSON }"),
+    );
+    let store = load_limited(&[pasted.clone(), braces.clone()], Limits::default());
+    assert_eq!(report_ids(&store), ["inline"]);
+    assert_eq!(
+        report_sources(&store),
+        [src(&pasted, &["attachment part 0"])]
+    );
+    assert_eq!(problems(&store), []);
+    assert_eq!(
+        skipped(&store),
+        [(src(&braces, &[]), SkipReason::NoReportInMessage)]
+    );
+}
+
 // ---------------------------------------------------------------------------------
 // JSON
 // ---------------------------------------------------------------------------------

@@ -186,7 +186,7 @@ pub(super) fn visit_parts<'p>(
                 visit_parts(nested, &nested_source, depth + 1, max_depth, visit);
             }
             _ => {
-                let Some(expect) = part_role(part) else {
+                let Some(expect) = part_role(part).or_else(|| inline_report(part)) else {
                     continue;
                 };
                 let part_source = source.with(Location::Attachment(part_name(part, index)));
@@ -287,6 +287,20 @@ fn part_role(part: &MessagePart) -> Option<Expect> {
         .iter()
         .any(|ext| name.ends_with(ext));
     (maybe_type || maybe_name).then_some(Expect::MaybePart)
+}
+
+/// A plain-text part that is a report's JSON itself (pasted into a message, or
+/// sent inline by a producer that ignores RFC 8460 §5.3) may hold a report; other
+/// text, braces included, is passed over without reading it as JSON.
+fn inline_report(part: &MessagePart) -> Option<Expect> {
+    let plain = part.content_type().is_none_or(|ct| {
+        ct.ctype().eq_ignore_ascii_case("text")
+            && ct.subtype().is_none_or(|s| s.eq_ignore_ascii_case("plain"))
+    });
+    let text = part.contents().trim_ascii_start();
+    let looks_like_report =
+        text.starts_with(b"{") && text.windows(10).any(|w| w == b"\"policies\"");
+    (plain && looks_like_report).then_some(Expect::MaybePart)
 }
 
 /// RFC 8460 §5.1 file names: `sender!policy-domain!begin!end[!id].json[.gz]`.
