@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tlsrpt_analyzer::analysis::{
-    Dataset, Dimension, Filter, Grade, Step, explain, health, registered, select, series,
+    Dataset, Dimension, Filter, Grade, Step, Summary, explain, health, registered, select, series,
 };
 use tlsrpt_analyzer::export::{
     FAILURE_DETAIL_COLUMNS, FailureDetailRecord, TableFormat, export_all, failure_detail_records,
-    write_csv, write_json,
+    report_records, write_csv, write_json,
 };
 use tlsrpt_analyzer::ingest::{self, Order, ReportStore, Source};
 use tlsrpt_analyzer::report::parse_reports;
@@ -322,4 +322,50 @@ fn json_export_reports_a_failing_final_write() {
     };
     let result = write_json(&["one row"], std::io::BufWriter::new(full));
     assert!(result.is_err(), "{result:?}");
+}
+
+#[test]
+fn a_report_without_policies_is_counted_and_exported_unless_a_policy_filter_excludes_it() {
+    let empty = r#"{"organization-name":"Quiet Sender","report-id":"no-policies",
+        "date-range":{"start-datetime":"2026-08-02T00:00:00Z","end-datetime":"2026-08-02T23:59:59Z"},
+        "policies":[]}"#;
+    let store = store_of(&[
+        report("g", "Google Inc.", "2026-08-01", "example.com", 5, &[]),
+        empty.to_string(),
+    ]);
+    let dataset = Dataset::from_store(&store);
+    let kept_ids = |filter: &Filter| -> Vec<String> {
+        report_records(&store, &dataset, &select(&dataset, filter))
+            .into_iter()
+            .map(|r| r.report_id)
+            .collect()
+    };
+    let summary = Summary::filtered(&store, &dataset, &Filter::default());
+    assert_eq!(summary.reports, 2);
+    assert_eq!(summary.successful_sessions, 5);
+    assert_eq!(kept_ids(&Filter::default()), ["g", "no-policies"]);
+    let quiet = Filter {
+        organizations: vec!["Quiet Sender".into()],
+        ..Filter::default()
+    };
+    assert_eq!(kept_ids(&quiet), ["no-policies"]);
+    assert_eq!(Summary::filtered(&store, &dataset, &quiet).reports, 1);
+    // Report-level text matches it; a policy-level filter cannot.
+    let by_text = |text: &str| Filter {
+        text: text.into(),
+        ..Filter::default()
+    };
+    assert_eq!(kept_ids(&by_text("no-polic")), ["no-policies"]);
+    assert_eq!(kept_ids(&by_text("example.com")), ["g"]);
+    let by_domain = Filter {
+        policy_domains: vec!["example.com".into()],
+        ..Filter::default()
+    };
+    assert_eq!(kept_ids(&by_domain), ["g"]);
+    assert_eq!(Summary::filtered(&store, &dataset, &by_domain).reports, 1);
+    let august_1 = Filter {
+        to: chrono::NaiveDate::from_ymd_opt(2026, 8, 1),
+        ..Filter::default()
+    };
+    assert_eq!(kept_ids(&august_1), ["g"]);
 }

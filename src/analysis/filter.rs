@@ -43,10 +43,21 @@ impl Filter {
 /// The rows a filter keeps.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
+    /// Per report: kept when one of its policies is, or when it has no policy at
+    /// all (`"policies": []`) and the filter asks nothing of policies or details:
+    /// such a report has no sessions, but it is still a report received.
+    pub reports: Vec<bool>,
     pub policies: Vec<bool>,
     pub details: Vec<bool>,
     /// Per kept policy: its kept details' failed sessions.
     pub policy_detail_failed: Vec<u64>,
+}
+
+impl Selection {
+    /// The number of reports kept.
+    pub fn report_count(&self) -> usize {
+        self.reports.iter().filter(|&&kept| kept).count()
+    }
 }
 
 /// A set of symbols a column must be in; `None` accepts any.
@@ -123,13 +134,17 @@ pub fn select(dataset: &Dataset, filter: &Filter) -> Selection {
     let hits = text_hits(dataset, &filter.text);
     let hit = |sym: Sym| hits.as_ref().is_none_or(|h| h[sym.0 as usize]);
     let detail_filtered = filter.has_detail_filter() || hits.is_some();
+    let policy_filtered = !filter.policy_domains.is_empty()
+        || !filter.policy_types.is_empty()
+        || filter.has_detail_filter();
 
     let mut selection = Selection {
+        reports: vec![false; dataset.reports.len()],
         policies: vec![false; dataset.policies.len()],
         details: vec![false; dataset.details.len()],
         policy_detail_failed: vec![0; dataset.policies.len()],
     };
-    for report in &dataset.reports {
+    for (report_index, report) in dataset.reports.iter().enumerate() {
         if report.day < from || report.day > to || !organizations.contains(report.organization) {
             continue;
         }
@@ -185,6 +200,14 @@ pub fn select(dataset: &Dataset, filter: &Filter) -> Selection {
                 selection.policy_detail_failed[p as usize] = kept_details;
             }
         }
+        selection.reports[report_index] = if report.policies.is_empty() {
+            !policy_filtered && (hits.is_none() || report_hit)
+        } else {
+            report
+                .policies
+                .clone()
+                .any(|p| selection.policies[p as usize])
+        };
     }
     selection
 }

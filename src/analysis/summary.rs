@@ -107,7 +107,8 @@ impl Summary {
         let by_organization = table(Dimension::Organization);
         let total = by_organization.total;
         Summary {
-            reports: total.reports,
+            // Also the reports without any policy, which no grouped table has.
+            reports: selection.report_count() as u64,
             duplicates: store.duplicates(),
             successful_sessions: total.successful_sessions,
             failed_sessions: total.failed_sessions,

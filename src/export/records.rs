@@ -247,15 +247,15 @@ pub fn report_records(
 ) -> Vec<ReportRecord> {
     let text = |sym: Sym| dataset.text(sym).to_string();
     let mut records = Vec::new();
-    for report in &dataset.reports {
+    for (index, report) in dataset.reports.iter().enumerate() {
+        if !selection.reports[index] {
+            continue;
+        }
         let selected: Vec<u32> = report
             .policies
             .clone()
             .filter(|&p| selection.policies[p as usize])
             .collect();
-        if selected.is_empty() {
-            continue;
-        }
         let policies = selected.iter().map(|&p| &dataset.policies[p as usize]);
         let domains: Vec<&str> = policies
             .clone()

@@ -122,6 +122,9 @@ pub struct Aggregates {
     pub query: Query,
     pub data_version: u64,
     pub total: Measures,
+    /// Reports kept by the filter, also those without any policy (which
+    /// `total`, built from policies, does not count).
+    pub reports: usize,
     pub table: GroupTable,
     pub charts: Vec<Chart>,
     pub health: Vec<DomainHealth>,
@@ -163,6 +166,7 @@ pub fn compute(data: &Data, version: u64, query: &Query) -> Aggregates {
         query: query.clone(),
         data_version: version,
         total: table.total,
+        reports: selection.report_count(),
         charts: ChartKind::ALL
             .iter()
             .map(|&k| chart(dataset, &selection, k))

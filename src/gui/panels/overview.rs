@@ -15,7 +15,7 @@ pub fn overview_ui(ui: &mut egui::Ui, a: &Aggregates, _view: &mut ViewState) -> 
         card(
             ui,
             "Reports",
-            &thousands(t.reports),
+            &thousands(a.reports as u64),
             "Unique reports under the filters",
         );
         card(
