@@ -969,6 +969,38 @@ fn dmarc_aggregate_report_email_is_skipped_with_dmarc_reason() {
     );
 }
 
+#[test]
+fn unquoted_from_line_in_a_body_does_not_split_its_message() {
+    // An mboxo/mboxcl writer leaves "From here on" unquoted; the separators carry
+    // a date and that line does not.
+    let dir = tempdir();
+    let first = email(
+        "one",
+        &[
+            text_part("Hello.\n\nFrom here on, reports come daily."),
+            gzip_attachment("r1.json.gz", &report_json("Org A", "r1", 1)),
+        ],
+        true,
+    );
+    let second = report_email("two", "r2.json.gz", &report_json("Org A", "r2", 2));
+    let mut data = Vec::new();
+    for message in [&first, &second] {
+        data.extend_from_slice(b"From sender@example.org Mon Jun  1 12:00:00 2026\n");
+        data.extend_from_slice(message.as_bytes());
+        data.extend_from_slice(b"\n");
+    }
+    let inbox = write(dir.path(), "inbox.mbox", &data);
+    let store = load_limited(std::slice::from_ref(&inbox), Limits::default());
+    assert_clean(&store);
+    assert_eq!(
+        report_sources(&store),
+        [
+            src(&inbox, &["message 1", "attachment r1.json.gz"]),
+            src(&inbox, &["message 2", "attachment r2.json.gz"]),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------------
 // MIME
 // ---------------------------------------------------------------------------------

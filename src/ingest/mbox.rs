@@ -3,7 +3,10 @@
 //! The rules are those of `mail-parser`'s `MessageIterator` (a line starting
 //! `From ` begins a message; mboxo and mboxrd `>From ` quoting is undone), but a
 //! message larger than the limit is counted and passed over instead of being
-//! accumulated: a mailbox export may hold messages of any size.
+//! accumulated: a mailbox export may hold messages of any size. And when the
+//! mailbox's first `From ` line carries a date, as every mail system writes it,
+//! a later `From ` line begins a message only when it carries one too (see
+//! [`Postmarks`]).
 //!
 //! The input is read in large blocks into one window. Lines are found in the window
 //! with `memchr`; only lines starting with `F` or `>` (or any line before the first
@@ -18,8 +21,65 @@ pub enum MboxMessage {
     TooLarge { size: u64 },
 }
 
+/// The bytes of a line that are enough to tell whether it begins a message.
+const POSTMARK_HEAD: u64 = 256;
+
 /// Bytes read at a time, and the window's usual size.
 const BLOCK: usize = 256 * 1024;
+
+/// Which `From ` lines begin a message.
+///
+/// mboxo and mboxcl writers leave a body line such as "From here on, ..." as it
+/// is, and splitting there cuts the message in two, losing its attachment. Mail
+/// systems write the separator as `From <sender> <date>` (`From - Sat Nov 28
+/// 10:00:01 2026`, `From 1745...@xxx Tue Apr 29 10:00:00 +0000 2025`): when the
+/// first separator has a date, a later `From ` line without one is content. A
+/// mailbox whose first separator has none (`From a`) is split at every `From `.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Postmarks {
+    dated: Option<bool>,
+}
+
+impl Postmarks {
+    /// Whether `line` (all of it, or its first 256 bytes at least) begins a message.
+    pub(crate) fn begins_message(&mut self, line: &[u8]) -> bool {
+        let Some(rest) = line.strip_prefix(b"From ") else {
+            return false;
+        };
+        let dated = has_date(rest);
+        match self.dated {
+            None => {
+                self.dated = Some(dated);
+                true
+            }
+            Some(required) => dated || !required,
+        }
+    }
+}
+
+/// A time of day (`9:05`, `10:00:01`) and a four-digit year among the words.
+fn has_date(words: &[u8]) -> bool {
+    let words = words
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
+    let (mut time, mut year) = (false, false);
+    for word in words {
+        time |= is_time(word);
+        year |= word.len() == 4 && word.iter().all(u8::is_ascii_digit);
+    }
+    time && year
+}
+
+fn is_time(word: &[u8]) -> bool {
+    let mut parts = word.split(|&b| b == b':');
+    let hours = parts.next().unwrap_or_default();
+    let rest: Vec<&[u8]> = parts.collect();
+    let digits = |p: &[u8]| p.iter().all(u8::is_ascii_digit);
+    (1..=2).contains(&hours.len())
+        && digits(hours)
+        && (1..=2).contains(&rest.len())
+        && rest.iter().all(|p| p.len() == 2 && digits(p))
+}
 
 /// The part of a line that remains to be read past the window.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -50,6 +110,7 @@ pub struct MboxMessages<R> {
     eof: bool,
     /// A `From ` line was read and its message has not been returned yet.
     in_message: bool,
+    postmarks: Postmarks,
     done: bool,
 }
 
@@ -76,6 +137,7 @@ impl<R: Read> MboxMessages<R> {
             rest: Rest::None,
             eof: false,
             in_message: false,
+            postmarks: Postmarks::default(),
             done: false,
         }
     }
@@ -226,11 +288,11 @@ impl<R: Read> MboxMessages<R> {
                 .limit
                 .saturating_sub(current.size)
                 .saturating_add(1)
-                .max(64);
+                .max(POSTMARK_HEAD);
             let (head, whole) = self.line_head(keep, &mut current)?;
             let line_start = self.pos;
             let line = &self.buf[line_start..line_start + head];
-            if line.starts_with(b"From ") {
+            if self.postmarks.begins_message(line) {
                 self.pos += head;
                 self.rest = if whole { Rest::None } else { Rest::Ignored };
                 if std::mem::replace(&mut self.in_message, true) {
@@ -336,7 +398,7 @@ impl<R: Read> Iterator for MboxMessages<R> {
 mod tests {
     use std::io::{BufRead, BufReader, Read};
 
-    use super::{MboxMessage, MboxMessages};
+    use super::{MboxMessage, MboxMessages, POSTMARK_HEAD, Postmarks};
 
     /// The line-by-line splitter this one replaced: the rules as `mail-parser`
     /// states them, one line at a time, kept as the reference.
@@ -346,6 +408,7 @@ mod tests {
             BufReader::with_capacity(if data.len() < 10_000 { 8 } else { 1 << 16 }, data);
         let mut out = Vec::new();
         let mut in_message = false;
+        let mut postmarks = Postmarks::default();
         let mut contents = Vec::new();
         let mut size = 0u64;
         let mut line = Vec::new();
@@ -361,7 +424,10 @@ mod tests {
         };
         loop {
             line.clear();
-            let keep = limit.saturating_sub(size).saturating_add(1).max(64);
+            let keep = limit
+                .saturating_sub(size)
+                .saturating_add(1)
+                .max(POSTMARK_HEAD);
             let kept = (&mut reader)
                 .take(keep)
                 .read_until(b'\n', &mut line)
@@ -377,7 +443,7 @@ mod tests {
                 }
                 return out;
             }
-            if line.starts_with(b"From ") {
+            if postmarks.begins_message(&line) {
                 if std::mem::replace(&mut in_message, true) {
                     out.push(finish(&mut contents, &mut size));
                 }
@@ -451,8 +517,9 @@ mod tests {
         }
 
         fn line(&mut self) -> Vec<u8> {
-            let starts: [&[u8]; 9] = [
+            let starts: [&[u8]; 10] = [
                 b"From ",
+                b"From x Sat Nov 28 10:00:01 2026 ",
                 b">From ",
                 b">>>From ",
                 b">",
@@ -462,7 +529,7 @@ mod tests {
                 b"",
                 b"\r",
             ];
-            let mut line = starts[(self.next() % 9) as usize].to_vec();
+            let mut line = starts[(self.next() % 10) as usize].to_vec();
             let length = match self.next() % 10 {
                 0 => 0,
                 1 => 100 + self.next() % 400,
@@ -513,6 +580,37 @@ mod tests {
                 assert_same(data, limit);
             }
         }
+    }
+
+    #[test]
+    fn a_dated_mailbox_keeps_unquoted_from_lines_in_their_message() {
+        for postmark in [
+            "From MAILER-DAEMON Fri Jul  8 12:08:34 2011",
+            "From - Sat Nov 28 10:00:01 2026",
+            "From 1745870000123456789@xxx Tue Apr 29 10:00:00 +0000 2025",
+            "From sender@example.org  Mon Jan 1 9:05 2024",
+        ] {
+            let data = format!(
+                "{postmark}\nSubject: one\n\nHello.\n\nFrom here on, daily.\n\
+                 From 10:00 in 2026 daily\n>From quoted\n{postmark}\nSubject: two\n"
+            );
+            let messages = split(data.as_bytes(), 1000);
+            let one = "Subject: one\n\nHello.\n\nFrom here on, daily.\n\
+                       From 10:00 in 2026 daily\nFrom quoted\n";
+            let expected: Vec<Result<Vec<u8>, u64>> =
+                vec![Ok(one.into()), Ok(b"Subject: two\n".to_vec())];
+            // A body line with a time and a year still looks like a postmark.
+            assert_ne!(messages, expected, "{postmark}");
+            let data = data.replace("From 10:00 in 2026 daily\n", "");
+            let one = one.replace("From 10:00 in 2026 daily\n", "");
+            let expected: Vec<Result<Vec<u8>, u64>> =
+                vec![Ok(one.into_bytes()), Ok(b"Subject: two\n".to_vec())];
+            assert_eq!(split(data.as_bytes(), 1000), expected, "{postmark}");
+            assert_same(data.as_bytes(), 1000);
+        }
+        // Without a date on the first separator, every `From ` line begins one.
+        let undated = b"From a\nSubject: one\n\nFrom here on\nFrom b\nx\n";
+        assert_eq!(split(&undated[..], 1000).len(), 3);
     }
 
     #[test]
