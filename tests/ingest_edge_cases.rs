@@ -970,6 +970,38 @@ fn dmarc_aggregate_report_email_is_skipped_with_dmarc_reason() {
 }
 
 #[test]
+fn mbox_after_a_byte_order_mark_or_blank_lines_is_read_whole() {
+    let dir = tempdir();
+    let messages = [
+        report_email("one", "r1.json.gz", &report_json("Org A", "r1", 1)),
+        report_email("two", "r2.json.gz", &report_json("Org A", "r2", 2)),
+    ];
+    for (name, head, eol) in [
+        ("blank", "\n", "\n"),
+        ("blank-crlf", "\r\n\r\n", "\r\n"),
+        ("bom-blank", "\u{feff}\n", "\n"),
+    ] {
+        let mut data = head.as_bytes().to_vec();
+        data.extend(mbox(&messages, eol));
+        // Streamed from the file, and inflated into memory first.
+        let plain = write(dir.path(), &format!("{name}.mbox"), &data);
+        let packed = write(dir.path(), &format!("{name}.mbox.gz"), gzip(&data));
+        for inbox in [plain, packed] {
+            let store = load_limited(std::slice::from_ref(&inbox), Limits::default());
+            assert_clean(&store);
+            assert_eq!(
+                report_sources(&store),
+                [
+                    src(&inbox, &["message 1", "attachment r1.json.gz"]),
+                    src(&inbox, &["message 2", "attachment r2.json.gz"]),
+                ],
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
 fn unquoted_from_line_in_a_body_does_not_split_its_message() {
     // An mboxo/mboxcl writer leaves "From here on" unquoted; the separators carry
     // a date and that line does not.

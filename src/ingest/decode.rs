@@ -165,9 +165,7 @@ impl Decoder<'_> {
 
     /// An mbox held in memory (inside a zip or a gzip small enough to inflate).
     fn decode_mbox(&self, data: &[u8], source: &Source, depth: u32, sink: &mut Sink) -> Found {
-        // `sniff` accepts a UTF-8 BOM before the first `From ` line; the splitter
-        // would take that line for text before the first message and drop it.
-        let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+        let data = &data[super::sniff::mbox_start(data).unwrap_or(0)..];
         let mut found = Found::default();
         let limit = self.limits.max_message_size;
         for (index, message) in MboxMessages::new(data, limit).enumerate() {

@@ -21,6 +21,7 @@ use super::container::{ReadError, gzip_starts_with, read_limited_into};
 use super::decode::{Decoder, Expect, Sink, claims_report};
 use super::error::{IngestError, Problem};
 use super::mbox::{MboxMessage, MboxMessages};
+use super::sniff::mbox_start;
 use super::source::{Location, Order, Source};
 use super::store::{ReportStore, fingerprint};
 use super::walk::{InputFile, expand};
@@ -393,8 +394,10 @@ impl Worker<'_> {
         let first = expected.saturating_add(1).min(FIRST_READ);
         let mut data = Vec::new();
         read_start(&mut handle, &mut data, first, expected).map_err(io)?;
-        if data.starts_with(b"From ") {
-            self.split_mbox(Cursor::new(data).chain(handle), source, order, queue);
+        if let Some(start) = mbox_start(&data) {
+            let mut head = Cursor::new(data);
+            head.set_position(start as u64);
+            self.split_mbox(head.chain(handle), source, order, queue);
             return Ok(());
         }
         if file.size > limit {

@@ -24,10 +24,10 @@ pub fn sniff(data: &[u8]) -> Kind {
     if data.starts_with(&[0xFE, 0xFF]) || data.starts_with(&[0xFF, 0xFE]) {
         return Kind::Json; // UTF-16 with a byte order mark: only JSON is expected so.
     }
-    let text = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    if text.starts_with(b"From ") {
+    if mbox_start(data).is_some() {
         return Kind::Mbox;
     }
+    let text = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let start = text.iter().position(|b| !b.is_ascii_whitespace());
     let Some(start) = start else {
         return Kind::Empty;
@@ -39,6 +39,23 @@ pub fn sniff(data: &[u8]) -> Kind {
         _ if start == 0 && is_header_line(text) => Kind::Email,
         _ => Kind::Unknown,
     }
+}
+
+/// Where the first `From ` line of an mbox starts, when `data` is one: after a
+/// UTF-8 byte order mark and blank lines, which some exports put first and which
+/// the splitter would take for text before the first message.
+pub fn mbox_start(data: &[u8]) -> Option<usize> {
+    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let blank = data[bom..]
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .count();
+    let start = bom + blank;
+    data[start..].starts_with(b"From ").then_some(start)
 }
 
 /// RFC 5322 §2.2: a field name of printable ASCII except ':' followed by ':'.
@@ -76,6 +93,10 @@ mod tests {
             sniff(b"Return-Path: <a@b>\r\nSubject: x\r\n\r\nbody"),
             Kind::Email
         );
+        assert_eq!(sniff(b"\r\n\nFrom a\n"), Kind::Mbox);
+        assert_eq!(sniff(b"\xEF\xBB\xBF\nFrom a\n"), Kind::Mbox);
+        assert_eq!(mbox_start(b"\xEF\xBB\xBF\r\nFrom a\n"), Some(5));
+        assert_eq!(mbox_start(b" From a\n"), None);
         assert_eq!(sniff(b""), Kind::Empty);
         assert_eq!(sniff(b" \r\n\t"), Kind::Empty);
         assert_eq!(sniff(b"\x00\x01binary"), Kind::Unknown);
