@@ -987,16 +987,7 @@ fn mbox_after_a_byte_order_mark_or_blank_lines_is_read_whole() {
         let plain = write(dir.path(), &format!("{name}.mbox"), &data);
         let packed = write(dir.path(), &format!("{name}.mbox.gz"), gzip(&data));
         for inbox in [plain, packed] {
-            let store = load_limited(std::slice::from_ref(&inbox), Limits::default());
-            assert_clean(&store);
-            assert_eq!(
-                report_sources(&store),
-                [
-                    src(&inbox, &["message 1", "attachment r1.json.gz"]),
-                    src(&inbox, &["message 2", "attachment r2.json.gz"]),
-                ],
-                "{name}"
-            );
+            assert_reads_r1_and_r2(&inbox);
         }
     }
 }
@@ -1021,15 +1012,22 @@ fn unquoted_from_line_in_a_body_does_not_split_its_message() {
         data.extend_from_slice(message.as_bytes());
         data.extend_from_slice(b"\n");
     }
-    let inbox = write(dir.path(), "inbox.mbox", &data);
-    let store = load_limited(std::slice::from_ref(&inbox), Limits::default());
+    assert_reads_r1_and_r2(&write(dir.path(), "inbox.mbox", &data));
+}
+
+/// Asserts that `inbox` reads cleanly into r1.json.gz of message 1 and
+/// r2.json.gz of message 2.
+fn assert_reads_r1_and_r2(inbox: &Path) {
+    let store = load_limited(&[inbox.to_path_buf()], Limits::default());
     assert_clean(&store);
     assert_eq!(
         report_sources(&store),
         [
-            src(&inbox, &["message 1", "attachment r1.json.gz"]),
-            src(&inbox, &["message 2", "attachment r2.json.gz"]),
-        ]
+            src(inbox, &["message 1", "attachment r1.json.gz"]),
+            src(inbox, &["message 2", "attachment r2.json.gz"]),
+        ],
+        "{}",
+        inbox.display()
     );
 }
 
