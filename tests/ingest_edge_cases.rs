@@ -1310,15 +1310,24 @@ fn unrecognized_file_in_folder_is_skipped_unless_its_name_claims_a_report() {
     let content = "These are my notes about MTA-STS.\n";
     let notes = write(dir.path(), "notes.txt", content);
     let claimed = write(dir.path(), "x.json", content);
+    // Empty: a placeholder passed over, an empty report file a problem.
+    let keep = write(dir.path(), ".keep", "");
+    let empty_report = write(dir.path(), "y.json.gz", "");
     let store = ingest::load(&[dir.path().to_path_buf()]);
     assert_eq!(store.reports().len(), 0);
     assert_eq!(
         skipped(&store),
-        [(src(&notes, &[]), SkipReason::NotAReportFile)]
+        [
+            (src(&keep, &[]), SkipReason::EmptyFile),
+            (src(&notes, &[]), SkipReason::NotAReportFile)
+        ]
     );
     assert_eq!(
         problems(&store),
-        [(src(&claimed, &[]), IngestError::Unrecognized)]
+        [
+            (src(&claimed, &[]), IngestError::Unrecognized),
+            (src(&empty_report, &[]), IngestError::Empty)
+        ]
     );
 
     // Named explicitly, the same file is a problem too.

@@ -115,8 +115,12 @@ impl Decoder<'_> {
             Kind::Mbox => self.decode_mbox(data, source, depth, sink),
             Kind::Email => mime::decode_message(self, data, source, depth + 1, sink),
             Kind::Empty => {
-                if expect != Expect::MaybePart {
-                    sink.problem(source, IngestError::Empty);
+                match expect {
+                    Expect::MaybePart => {}
+                    Expect::File {
+                        claims_report: false,
+                    } => sink.skip(source, SkipReason::EmptyFile),
+                    _ => sink.problem(source, IngestError::Empty),
                 }
                 Found::default()
             }

@@ -59,6 +59,9 @@ pub enum SkipReason {
     /// A file in a folder whose content is not any input kind, and whose name does
     /// not claim to be one.
     NotAReportFile,
+    /// An empty file in a folder whose name does not claim a report (`.keep`,
+    /// an empty `notes.txt`).
+    EmptyFile,
 }
 
 impl fmt::Display for SkipReason {
@@ -68,6 +71,7 @@ impl fmt::Display for SkipReason {
             SkipReason::OtherXml => "XML document, not a TLS report",
             SkipReason::NoReportInMessage => "e-mail without a TLS report",
             SkipReason::NotAReportFile => "not a report file (unrecognized content)",
+            SkipReason::EmptyFile => "empty file, not a report",
         })
     }
 }
