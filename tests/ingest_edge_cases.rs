@@ -25,7 +25,7 @@ use largest_allocation::LARGEST_ALLOCATION;
 
 #[path = "common/ingest.rs"]
 mod common;
-use common::{base64_lines, problems, src, tempdir, write, zip_of};
+use common::{base64_lines, gzip, problems, src, tempdir, write, zip_of};
 
 #[path = "common/unprivileged.rs"]
 mod unprivileged;
@@ -62,12 +62,6 @@ fn report_value(org: &str, id: &str, successful: u64) -> serde_json::Value {
             }
         }]
     })
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
 }
 
 const BOUNDARY: &str = "b0undary-tlsrpt";

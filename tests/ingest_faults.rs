@@ -35,7 +35,7 @@ use largest_allocation::LARGEST_ALLOCATION;
 
 #[path = "common/ingest.rs"]
 mod common;
-use common::{base64_lines, problems, src, tempdir, write, zip_of};
+use common::{base64_lines, gzip, problems, src, tempdir, write, zip_of};
 
 #[path = "common/bomb.rs"]
 mod bomb;
@@ -82,12 +82,6 @@ fn report_json(org: &str, id: &str) -> String {
         }]
     })
     .to_string()
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
 }
 
 fn gunzip(data: &[u8]) -> Vec<u8> {

@@ -114,26 +114,20 @@ impl Decoder<'_> {
             }
             Kind::Mbox => self.decode_mbox(data, source, depth, sink),
             Kind::Email => mime::decode_message(self, data, source, depth + 1, sink),
-            Kind::Empty => {
-                match expect {
-                    Expect::MaybePart => {}
-                    Expect::File {
-                        claims_report: false,
-                    } => sink.skip(source, SkipReason::EmptyFile),
-                    _ => sink.problem(source, IngestError::Empty),
-                }
-                Found::default()
-            }
-            Kind::Unknown => {
-                match expect {
-                    Expect::MaybePart => {}
-                    Expect::File {
-                        claims_report: false,
-                    } => sink.skip(source, SkipReason::NotAReportFile),
-                    _ => sink.problem(source, IngestError::Unrecognized),
-                }
-                Found::default()
-            }
+            Kind::Empty => not_an_input(
+                expect,
+                source,
+                SkipReason::EmptyFile,
+                IngestError::Empty,
+                sink,
+            ),
+            Kind::Unknown => not_an_input(
+                expect,
+                source,
+                SkipReason::NotAReportFile,
+                IngestError::Unrecognized,
+                sink,
+            ),
         }
     }
 
@@ -209,6 +203,26 @@ impl Decoder<'_> {
         }
         mime::decode_message(self, data, source, depth + 1, sink)
     }
+}
+
+/// Content that is no input at all (empty, or of no kind): passed over in a part
+/// that only may hold a report, skipped in a file whose name does not claim one,
+/// else a problem.
+fn not_an_input(
+    expect: Expect,
+    source: &Source,
+    skipped: SkipReason,
+    problem: IngestError,
+    sink: &mut Sink,
+) -> Found {
+    match expect {
+        Expect::MaybePart => {}
+        Expect::File {
+            claims_report: false,
+        } => sink.skip(source, skipped),
+        _ => sink.problem(source, problem),
+    }
+    Found::default()
 }
 
 fn decode_json(data: &[u8], source: &Source, expect: Expect, sink: &mut Sink) -> Found {

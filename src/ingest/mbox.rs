@@ -71,14 +71,18 @@ fn has_date(words: &[u8]) -> bool {
 }
 
 fn is_time(word: &[u8]) -> bool {
+    let digits = |p: &[u8]| p.iter().all(u8::is_ascii_digit);
     let mut parts = word.split(|&b| b == b':');
     let hours = parts.next().unwrap_or_default();
-    let rest: Vec<&[u8]> = parts.collect();
-    let digits = |p: &[u8]| p.iter().all(u8::is_ascii_digit);
+    let mut minutes_and_seconds = 0;
+    let all_two_digits = parts.all(|p| {
+        minutes_and_seconds += 1;
+        p.len() == 2 && digits(p)
+    });
     (1..=2).contains(&hours.len())
         && digits(hours)
-        && (1..=2).contains(&rest.len())
-        && rest.iter().all(|p| p.len() == 2 && digits(p))
+        && all_two_digits
+        && (1..=2).contains(&minutes_and_seconds)
 }
 
 /// The part of a line that remains to be read past the window.

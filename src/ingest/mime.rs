@@ -297,10 +297,13 @@ fn inline_report(part: &MessagePart) -> Option<Expect> {
         ct.ctype().eq_ignore_ascii_case("text")
             && ct.subtype().is_none_or(|s| s.eq_ignore_ascii_case("plain"))
     });
+    if !plain {
+        return None;
+    }
     let text = part.contents().trim_ascii_start();
     let looks_like_report =
-        text.starts_with(b"{") && text.windows(10).any(|w| w == b"\"policies\"");
-    (plain && looks_like_report).then_some(Expect::MaybePart)
+        text.starts_with(b"{") && memchr::memmem::find(text, b"\"policies\"").is_some();
+    looks_like_report.then_some(Expect::MaybePart)
 }
 
 /// RFC 8460 §5.1 file names: `sender!policy-domain!begin!end[!id].json[.gz]`.

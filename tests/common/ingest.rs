@@ -22,6 +22,13 @@ pub fn write(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> PathBuf {
     path
 }
 
+/// One gzip member holding `data`.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
 /// A zip archive of deflated members.
 pub fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
