@@ -9,21 +9,23 @@ use std::hint::black_box;
 
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
-use tlsrpt_analyzer::analysis::{Dataset, Dimension, Filter, Step, group_by, select, series};
-use tlsrpt_analyzer::corpus::{self, CorpusOptions};
+use tlsrpt_analyzer::analysis::{Dimension, Filter, Period, group_by, select, series};
+use tlsrpt_analyzer::library::Dataset;
+use tlsrpt_corpus as corpus;
+use tlsrpt_corpus::CorpusOptions;
 
 fn dataset() -> Dataset {
     let reports: usize = std::env::var("BENCH_REPORTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_420_000);
-    let store = corpus::store(&CorpusOptions {
+    let store = corpus::loaded(&CorpusOptions {
         reports,
         days: 365,
         domains: 50,
         ..CorpusOptions::default()
     });
-    let dataset = Dataset::from_store(&store);
+    let dataset = store.dataset().clone();
     eprintln!(
         "dataset: {} reports, {} policy rows, {} failure-detail rows, {} strings",
         dataset.reports.len(),
@@ -84,7 +86,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             flip ^= 1;
             let selection = select(&dataset, &filters[flip]);
-            black_box(series(&dataset, &selection, Step::Day))
+            black_box(series(&dataset, &selection, Period::Day))
         })
     });
     group.bench_function("text search", |b| {

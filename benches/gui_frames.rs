@@ -10,22 +10,22 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use eframe::egui;
 use egui_kittest::Harness;
-use tlsrpt_analyzer::analysis::{Dataset, Dimension, Filter};
-use tlsrpt_analyzer::corpus::{self, CorpusOptions};
-use tlsrpt_analyzer::gui::{App, Command, Data, StartOptions, Tab};
+use tlsrpt_analyzer::analysis::{ChartOptions, Dimension, Filter};
+use tlsrpt_analyzer::gui::{App, Command, StartOptions, Tab};
+use tlsrpt_corpus as corpus;
+use tlsrpt_corpus::CorpusOptions;
 
 fn app_with_reports(reports: usize) -> Harness<'static, App> {
-    let store = corpus::store(&CorpusOptions {
+    let store = corpus::loaded(&CorpusOptions {
         reports,
         days: 90,
         domains: 40,
         ..CorpusOptions::default()
     });
-    let dataset = Dataset::from_store(&store);
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_eframe(|cc| App::new(cc, StartOptions::default()));
-    h.state_mut().set_data(Data { store, dataset });
+    h.state_mut().set_data(store);
     h.state_mut().wait_until_idle();
     h.run_steps(3);
     h
@@ -38,9 +38,16 @@ fn bench(c: &mut Criterion) {
         .unwrap_or(100_000);
     let mut h = app_with_reports(reports);
     let mut group = c.benchmark_group(format!("frame with {reports} reports"));
-    let views: [(&str, Vec<Command>); 6] = [
+    let views: [(&str, Vec<Command>); 8] = [
         ("overview", vec![Command::SetTab(Tab::Overview)]),
+        ("incidents", vec![Command::SetTab(Tab::Incidents)]),
         ("charts", vec![Command::SetTab(Tab::Charts)]),
+        (
+            "charts, failures by sender",
+            vec![Command::SetChartOptions(ChartOptions {
+                failures_by: Dimension::Organization,
+            })],
+        ),
         (
             "table organization x result-type",
             vec![

@@ -13,10 +13,10 @@ use std::io::Write;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tlsrpt_analyzer::corpus::{CorpusOptions, Layout, generate};
 use tlsrpt_analyzer::ingest::Limits;
 use tlsrpt_analyzer::ingest::bench::{gunzip, report_parts, split_mbox};
 use tlsrpt_analyzer::report::parse_reports;
+use tlsrpt_corpus::{CorpusOptions, Layout, generate};
 
 struct Inputs {
     /// One report's JSON per report, as its producer writes it.

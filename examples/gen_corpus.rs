@@ -12,7 +12,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Parser, ValueEnum};
 
-use tlsrpt_analyzer::corpus::{CorpusOptions, Layout, generate};
+use tlsrpt_corpus::{CorpusOptions, Layout, generate};
 
 #[derive(Parser)]
 struct Args {

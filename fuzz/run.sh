@@ -21,7 +21,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
 FUZZ_RSS_MB=${FUZZ_RSS_MB:-2048}
 FUZZ_NICE=${FUZZ_NICE:-19}
-ALL_TARGETS=(report_json container mime_message mbox_stream sts_record policy_file tlsrpt_record)
+ALL_TARGETS=(report_json container mime_message mbox_stream pipeline sts_record policy_file tlsrpt_record)
 
 fuzz_dir=$(cd "$(dirname "$0")" && pwd)
 cd "$fuzz_dir/.."

@@ -23,7 +23,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Files and folders to load into the desktop app.
+    /// The library the desktop app keeps reports in (default: the one opened
+    /// last, else `library.sqlite` in the platform's data folder).
+    #[arg(long, value_name = "FILE")]
+    library: Option<PathBuf>,
+    /// Files and folders to look at in the desktop app (without importing them).
     paths: Vec<PathBuf>,
 }
 
@@ -35,6 +39,14 @@ enum Command {
     /// Write every table (reports, failure details, series, health, a summary by
     /// every dimension) as CSV and/or JSON files into a folder.
     Export(cli::export::ExportArgs),
+    /// Import files, folders, archives, e-mails and mbox files into a library (a
+    /// local SQLite file that keeps every report across runs).
+    Import(cli::library::ImportArgs),
+    /// Facts about a library.
+    Library {
+        #[command(subcommand)]
+        command: cli::library::LibraryCommand,
+    },
     /// Check a domain's MTA-STS and TLS-RPT setup the way a sending MTA sees it,
     /// and propose the records to publish.
     Check {
@@ -46,22 +58,28 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let Some(command) = cli.command else {
-        return open_window(cli.paths);
+        return open_window(cli.paths, cli.library);
     };
     match command {
         Command::Summary(args) => cli::summary::run(args),
         Command::Export(args) => cli::export::run(args),
+        Command::Import(args) => cli::library::import(args),
+        Command::Library { command } => cli::library::run(command),
         Command::Check { args } => cli::check::run(&args),
     }
 }
 
 #[cfg(feature = "gui")]
-fn open_window(paths: Vec<PathBuf>) -> anyhow::Result<()> {
+fn open_window(paths: Vec<PathBuf>, library: Option<PathBuf>) -> anyhow::Result<()> {
     use anyhow::Context;
+    let prefer_last_library = library.is_none();
+    let library = library.or_else(tlsrpt_analyzer::library::db::default_path);
     let start = tlsrpt_analyzer::gui::StartOptions {
         paths,
+        library,
+        prefer_last_library,
         sample_data: tlsrpt_analyzer::gui::find_sample_data(),
-        check_config: None,
+        ..tlsrpt_analyzer::gui::StartOptions::default()
     };
     tlsrpt_analyzer::gui::run(start)
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -69,7 +87,7 @@ fn open_window(paths: Vec<PathBuf>) -> anyhow::Result<()> {
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_window(_paths: Vec<PathBuf>) -> anyhow::Result<()> {
+fn open_window(_paths: Vec<PathBuf>, _library: Option<PathBuf>) -> anyhow::Result<()> {
     eprintln!(
         "tlsrpt-analyzer was built without the desktop app (feature `gui`); use a subcommand, see --help"
     );

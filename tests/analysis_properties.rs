@@ -6,18 +6,19 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
-use tlsrpt_analyzer::analysis::{
-    Dataset, Dimension, Filter, GroupTable, Level, Measures, day_date, group_by, select,
-};
-use tlsrpt_analyzer::corpus::{self, CorpusOptions};
+use tlsrpt_analyzer::analysis::{Dimension, Filter, GroupTable, Level, Measures, group_by, select};
 use tlsrpt_analyzer::export::{
-    FAILURE_DETAIL_COLUMNS, FailureDetailRecord, failure_detail_records, write_csv, write_group_csv,
+    CsvCells, FAILURE_DETAIL_COLUMNS, FailureDetailRecord, failure_detail_records, write_csv,
+    write_group_csv,
 };
-use tlsrpt_analyzer::ingest::ReportStore;
+use tlsrpt_analyzer::library::Loaded;
+use tlsrpt_analyzer::library::date_of_day;
 use tlsrpt_analyzer::report::Report;
+use tlsrpt_corpus as corpus;
+use tlsrpt_corpus::CorpusOptions;
 
-fn store(seed: u64, reports: usize) -> ReportStore {
-    corpus::store(&CorpusOptions {
+fn store(seed: u64, reports: usize) -> Loaded {
+    corpus::loaded(&CorpusOptions {
         reports,
         seed,
         days: 20,
@@ -37,7 +38,7 @@ struct Values {
     days: i64,
 }
 
-fn values(store: &ReportStore) -> Values {
+fn values(store: &Loaded) -> Values {
     let mut v = (
         BTreeSet::new(),
         BTreeSet::new(),
@@ -129,7 +130,7 @@ fn make_filter(draw: &FilterDraw, v: &Values) -> Filter {
 }
 
 /// The filter semantics, computed directly on the report model.
-fn reference_totals(store: &ReportStore, filter: &Filter) -> Measures {
+fn reference_totals(store: &Loaded, filter: &Filter) -> Measures {
     let within = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
     let needle = filter.text.to_lowercase();
     let hit = |s: &str| !needle.is_empty() && s.to_lowercase().contains(&needle);
@@ -147,6 +148,8 @@ fn reference_totals(store: &ReportStore, filter: &Filter) -> Measures {
             || hit(&r.report_id)
             || r.contact_info.as_deref().is_some_and(hit);
         let mut counted = false;
+        // Kept policies' sessions per (domain, type), for the sessions counted once.
+        let mut by_type: Vec<(Option<String>, String, u128, u128)> = Vec::new();
         for p in &r.policies {
             let domain = p.policy.policy_domain.as_deref().unwrap_or("");
             if !within(&filter.policy_domains, domain)
@@ -209,10 +212,41 @@ fn reference_totals(store: &ReportStore, filter: &Filter) -> Measures {
                     total.reports += 1;
                     counted = true;
                 }
-                total.successful_sessions += p.summary.total_successful_session_count;
-                total.failed_sessions += p.summary.total_failure_session_count;
-                total.detail_failed_sessions += kept_failed;
+                let (ok, failed) = (
+                    u128::from(p.summary.total_successful_session_count),
+                    u128::from(p.summary.total_failure_session_count),
+                );
+                total.successful_sessions += ok;
+                total.failed_sessions += failed;
+                total.detail_failed_sessions += u128::from(kept_failed);
+                let key = (
+                    p.policy.policy_domain.as_deref().map(String::from),
+                    p.policy.policy_type.to_string(),
+                );
+                match by_type
+                    .iter_mut()
+                    .find(|t| (&t.0, &t.1) == (&key.0, &key.1))
+                {
+                    Some(t) => {
+                        t.2 += ok;
+                        t.3 += failed;
+                    }
+                    None => by_type.push((key.0, key.1, ok, failed)),
+                }
             }
+        }
+        // Per named domain the type with the most sessions; unnamed ones all count.
+        let mut best: Vec<(Option<String>, u128, u128)> = Vec::new();
+        for (domain, _, ok, failed) in by_type {
+            match best.iter_mut().find(|b| domain.is_some() && b.0 == domain) {
+                Some(b) if ok + failed > b.1 + b.2 => *b = (domain, ok, failed),
+                Some(_) => {}
+                None => best.push((domain, ok, failed)),
+            }
+        }
+        for (_, ok, failed) in best {
+            total.distinct_successful_sessions += ok;
+            total.distinct_failed_sessions += failed;
         }
     }
     total
@@ -220,7 +254,7 @@ fn reference_totals(store: &ReportStore, filter: &Filter) -> Measures {
 
 fn assert_adds_up(table: &GroupTable) {
     let rows = &table.rows;
-    let sum = |f: fn(&Measures) -> u64| rows.iter().map(|r| f(&r.measures)).sum::<u64>();
+    let sum = |f: fn(&Measures) -> u128| rows.iter().map(|r| f(&r.measures)).sum::<u128>();
     assert_eq!(
         sum(|m| m.detail_failed_sessions),
         table.total.detail_failed_sessions,
@@ -234,6 +268,15 @@ fn assert_adds_up(table: &GroupTable) {
             "{:?}",
             table.dimensions
         );
+        if table.level == Level::Report {
+            // A report is in one group of a report dimension: counted once there.
+            assert_eq!(
+                sum(|m| m.distinct_successful_sessions),
+                table.total.distinct_successful_sessions,
+                "{:?}",
+                table.dimensions
+            );
+        }
         assert_eq!(
             sum(|m| m.failed_sessions),
             table.total.failed_sessions,
@@ -243,8 +286,8 @@ fn assert_adds_up(table: &GroupTable) {
     }
     if table.dimensions.len() == 1 && table.level == Level::Report {
         assert_eq!(
-            sum(|m| m.reports),
-            table.total.reports,
+            sum(|m| u128::from(m.reports)),
+            u128::from(table.total.reports),
             "{:?}",
             table.dimensions
         );
@@ -282,14 +325,14 @@ fn read_group_csv(bytes: &[u8], key_columns: usize) -> Vec<(Vec<String>, Vec<Opt
 
 fn check_csv_round_trip(table: &GroupTable) {
     let mut bytes = Vec::new();
-    write_group_csv(table, &mut bytes).expect("write CSV");
+    write_group_csv(table, CsvCells::Raw, &mut bytes).expect("write CSV");
     let back = read_group_csv(&bytes, table.key_columns().len());
     assert_eq!(back.len(), table.rows.len());
     for ((keys, numbers), row) in back.iter().zip(&table.rows) {
         assert_eq!(keys, &row.labels);
         let m = &row.measures;
         let sessions = table.has_session_counts();
-        let expect = |v: u64| if sessions { Some(v as f64) } else { None };
+        let expect = |v: u128| if sessions { Some(v as f64) } else { None };
         assert_eq!(numbers[0], Some(m.reports as f64));
         assert_eq!(numbers[1], expect(m.successful_sessions));
         assert_eq!(numbers[2], expect(m.failed_sessions));
@@ -311,24 +354,26 @@ proptest! {
         pair in (0usize..15, 0usize..15),
     ) {
         let store = store(seed, reports);
-        let dataset = Dataset::from_store(&store);
+        let dataset = store.dataset();
         let filter = make_filter(&draw, &values(&store));
-        let selection = select(&dataset, &filter);
+        let selection = select(dataset, &filter);
 
-        let total = group_by(&dataset, &selection, &[]).total;
+        let total = group_by(dataset, &selection, &[]).total;
         let reference = reference_totals(&store, &filter);
         prop_assert_eq!(total.reports, reference.reports);
         prop_assert_eq!(total.successful_sessions, reference.successful_sessions);
         prop_assert_eq!(total.failed_sessions, reference.failed_sessions);
         prop_assert_eq!(total.detail_failed_sessions, reference.detail_failed_sessions);
+        prop_assert_eq!(total.distinct_successful_sessions, reference.distinct_successful_sessions);
+        prop_assert_eq!(total.distinct_failed_sessions, reference.distinct_failed_sessions);
 
         for dimension in Dimension::ALL {
-            let table = group_by(&dataset, &selection, &[dimension]);
+            let table = group_by(dataset, &selection, &[dimension]);
             prop_assert_eq!(table.total, total);
             assert_adds_up(&table);
         }
         let dims = [Dimension::ALL[pair.0], Dimension::ALL[pair.1]];
-        let table = group_by(&dataset, &selection, &dims);
+        let table = group_by(dataset, &selection, &dims);
         assert_adds_up(&table);
         check_csv_round_trip(&table);
     }
@@ -340,37 +385,37 @@ proptest! {
         draw in filter_draw(),
     ) {
         let store = store(seed, reports);
-        let dataset = Dataset::from_store(&store);
+        let dataset = store.dataset();
         let filter = make_filter(&draw, &values(&store));
-        let selection = select(&dataset, &filter);
-        let records = failure_detail_records(&store, &dataset, &selection);
+        let selection = select(dataset, &filter);
+        let records = failure_detail_records(&store, &selection);
         let mut bytes = Vec::new();
-        write_csv(&FAILURE_DETAIL_COLUMNS, &records, &mut bytes).expect("write CSV");
+        write_csv(&FAILURE_DETAIL_COLUMNS, &records, CsvCells::Raw, &mut bytes).expect("write CSV");
         let back: Vec<FailureDetailRecord> = csv::Reader::from_reader(&bytes[..])
             .deserialize()
             .collect::<Result<_, _>>()
             .expect("read CSV");
         prop_assert_eq!(&back, &records);
-        let sum: u64 = back.iter().map(|r| r.failed_session_count).sum();
-        prop_assert_eq!(sum, group_by(&dataset, &selection, &[]).total.detail_failed_sessions);
+        let sum: u128 = back.iter().map(|r| u128::from(r.failed_session_count)).sum();
+        prop_assert_eq!(sum, group_by(dataset, &selection, &[]).total.detail_failed_sessions);
     }
 }
 
 #[test]
 fn day_and_week_labels_sort_chronologically() {
     let store = store(5, 300);
-    let dataset = Dataset::from_store(&store);
-    let selection = select(&dataset, &Filter::default());
+    let dataset = store.dataset();
+    let selection = select(dataset, &Filter::default());
     for dimension in [Dimension::Day, Dimension::Week, Dimension::Month] {
-        let table = group_by(&dataset, &selection, &[dimension]);
+        let table = group_by(dataset, &selection, &[dimension]);
         let firsts: Vec<i32> = table.rows.iter().map(|r| r.measures.first_day).collect();
         let mut sorted = firsts.clone();
         sorted.sort();
         assert_eq!(firsts, sorted, "{dimension}");
     }
-    let weeks = group_by(&dataset, &selection, &[Dimension::Week]);
+    let weeks = group_by(dataset, &selection, &[Dimension::Week]);
     for row in &weeks.rows {
-        let first = day_date(row.measures.first_day);
+        let first = date_of_day(row.measures.first_day);
         let label = format!(
             "{}-W{:02}",
             first.iso_week().year(),

@@ -1,21 +1,23 @@
 //! Series, health, explanations and the failure-detail CSV on real reports.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use tlsrpt_analyzer::analysis::{
-    Dataset, Dimension, Filter, Grade, Step, Summary, explain, health, registered, select, series,
+    Dimension, Filter, Grade, Period, Summary, explain, health, registered, select, series,
 };
+
 use tlsrpt_analyzer::export::{
-    FAILURE_DETAIL_COLUMNS, FailureDetailRecord, TableFormat, export_all, failure_detail_records,
-    report_records, write_csv, write_json,
+    CsvCells, ExportSpec, FAILURE_DETAIL_COLUMNS, FailureDetailRecord, TableFormat, export_all,
+    failure_detail_records, report_records, write_csv, write_json,
 };
-use tlsrpt_analyzer::ingest::{self, Order, ReportStore, Source};
+use tlsrpt_analyzer::ingest::{self};
+use tlsrpt_analyzer::library::{Loaded, Order, Source};
 use tlsrpt_analyzer::report::parse_reports;
 
 /// A store of reports given as JSON texts.
-fn store_of(reports: &[String]) -> ReportStore {
-    let mut store = ReportStore::new();
+fn store_of(reports: &[String]) -> Loaded {
+    let mut store = Loaded::new();
     let generation = store.begin_load();
     for (i, json) in reports.iter().enumerate() {
         for report in parse_reports(json.as_bytes()).expect("valid report") {
@@ -72,8 +74,8 @@ fn days_without_reports_are_gaps_not_zero_traffic() {
             &[("starttls-not-supported", 3)],
         ),
     ]);
-    let dataset = Dataset::from_store(&store);
-    let points = series(&dataset, &select(&dataset, &Filter::default()), Step::Day);
+    let dataset = store.dataset();
+    let points = series(dataset, &select(dataset, &Filter::default()), Period::Day);
     let days: Vec<String> = points.iter().map(|p| p.start.to_string()).collect();
     assert_eq!(
         days,
@@ -91,7 +93,7 @@ fn days_without_reports_are_gaps_not_zero_traffic() {
     assert_eq!(points[1].successful_sessions, 0);
     assert_eq!(points[4].failed_sessions, 3);
 
-    let weeks = series(&dataset, &select(&dataset, &Filter::default()), Step::Week);
+    let weeks = series(dataset, &select(dataset, &Filter::default()), Period::Week);
     // 2026-08-01 is a Saturday: two ISO weeks, starting on Mondays.
     let starts: Vec<String> = weeks.iter().map(|p| p.start.to_string()).collect();
     assert_eq!(starts, ["2026-07-27", "2026-08-03"]);
@@ -140,8 +142,8 @@ fn health_names_the_main_failure_and_who_reports_it() {
             &[("validation-failure", 5)],
         ),
     ]);
-    let dataset = Dataset::from_store(&store);
-    let rows = health(&dataset, &select(&dataset, &Filter::default()));
+    let dataset = store.dataset();
+    let rows = health(dataset, &select(dataset, &Filter::default()));
     let domains: Vec<&str> = rows.iter().map(|h| h.policy_domain.as_str()).collect();
     assert_eq!(domains, ["bad.example", "meh.example", "good.example"]);
     let bad = &rows[0];
@@ -179,25 +181,19 @@ fn every_registered_result_type_is_explained_and_unknown_ones_say_so() {
     assert!(unknown.meaning.contains("not in the RFC 8460 registry"));
 }
 
-fn real_samples() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/real");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: ../shared/samples/real not found");
-        None
-    }
-}
+#[path = "common/real_samples.rs"]
+mod samples;
+use samples::real_samples;
 
 #[test]
 fn real_failure_details_csv_carries_policy_domain_and_type_on_every_row() {
     let Some(dir) = real_samples() else { return };
     let store = ingest::load(&[dir]);
-    let dataset = Dataset::from_store(&store);
-    let selection = select(&dataset, &Filter::default());
-    let records = failure_detail_records(&store, &dataset, &selection);
+    let dataset = store.dataset();
+    let selection = select(dataset, &Filter::default());
+    let records = failure_detail_records(&store, &selection);
     let mut bytes = Vec::new();
-    write_csv(&FAILURE_DETAIL_COLUMNS, &records, &mut bytes).expect("CSV");
+    write_csv(&FAILURE_DETAIL_COLUMNS, &records, CsvCells::Raw, &mut bytes).expect("CSV");
     let back: Vec<FailureDetailRecord> = csv::Reader::from_reader(&bytes[..])
         .deserialize()
         .collect::<Result<_, _>>()
@@ -251,10 +247,10 @@ fn go_error_strings_with_quotes_survive_csv() {
         ),
     );
     let store = store_of(&[json]);
-    let dataset = Dataset::from_store(&store);
-    let records = failure_detail_records(&store, &dataset, &select(&dataset, &Filter::default()));
+    let dataset = store.dataset();
+    let records = failure_detail_records(&store, &select(dataset, &Filter::default()));
     let mut bytes = Vec::new();
-    write_csv(&FAILURE_DETAIL_COLUMNS, &records, &mut bytes).expect("CSV");
+    write_csv(&FAILURE_DETAIL_COLUMNS, &records, CsvCells::Raw, &mut bytes).expect("CSV");
     let text = String::from_utf8(bytes.clone()).expect("UTF-8");
     assert!(text.contains(r#""Get ""https://mta-sts.example.com/.well-known/mta-sts.txt"": x509: certificate signed by unknown authority""#), "{text}");
     let back: Vec<FailureDetailRecord> = csv::Reader::from_reader(&bytes[..])
@@ -277,7 +273,7 @@ fn export_all_writes_each_grouping_once() {
         5,
         &[("starttls-not-supported", 2)],
     )]);
-    let dataset = Dataset::from_store(&store);
+    let _dataset = store.dataset();
     let dir = tempfile::tempdir().expect("temporary folder");
     // The app passes its current grouping, which is usually one written anyway.
     let extra = [
@@ -287,15 +283,13 @@ fn export_all_writes_each_grouping_once() {
         vec![Dimension::Day, Dimension::MxHost],
     ];
     let formats = [TableFormat::Csv, TableFormat::Json];
-    let written = export_all(
-        dir.path(),
-        &store,
-        &dataset,
-        &Filter::default(),
-        &extra,
-        &formats,
-    )
-    .expect("export");
+    let spec = ExportSpec {
+        filter: &Filter::default(),
+        extra: &extra,
+        formats: &formats,
+        cells: CsvCells::Neutralized,
+    };
+    let written = export_all(dir.path(), &store, &spec).expect("export");
     let mut names: Vec<String> = written
         .iter()
         .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
@@ -333,14 +327,14 @@ fn a_report_without_policies_is_counted_and_exported_unless_a_policy_filter_excl
         report("g", "Google Inc.", "2026-08-01", "example.com", 5, &[]),
         empty.to_string(),
     ]);
-    let dataset = Dataset::from_store(&store);
+    let dataset = store.dataset();
     let kept_ids = |filter: &Filter| -> Vec<String> {
-        report_records(&store, &dataset, &select(&dataset, filter))
+        report_records(&store, &select(dataset, filter))
             .into_iter()
             .map(|r| r.report_id)
             .collect()
     };
-    let summary = Summary::filtered(&store, &dataset, &Filter::default());
+    let summary = Summary::filtered(&store, &Filter::default());
     assert_eq!(summary.reports, 2);
     assert_eq!(summary.successful_sessions, 5);
     assert_eq!(kept_ids(&Filter::default()), ["g", "no-policies"]);
@@ -349,7 +343,7 @@ fn a_report_without_policies_is_counted_and_exported_unless_a_policy_filter_excl
         ..Filter::default()
     };
     assert_eq!(kept_ids(&quiet), ["no-policies"]);
-    assert_eq!(Summary::filtered(&store, &dataset, &quiet).reports, 1);
+    assert_eq!(Summary::filtered(&store, &quiet).reports, 1);
     // Report-level text matches it; a policy-level filter cannot.
     let by_text = |text: &str| Filter {
         text: text.into(),
@@ -362,7 +356,7 @@ fn a_report_without_policies_is_counted_and_exported_unless_a_policy_filter_excl
         ..Filter::default()
     };
     assert_eq!(kept_ids(&by_domain), ["g"]);
-    assert_eq!(Summary::filtered(&store, &dataset, &by_domain).reports, 1);
+    assert_eq!(Summary::filtered(&store, &by_domain).reports, 1);
     let august_1 = Filter {
         to: chrono::NaiveDate::from_ymd_opt(2026, 8, 1),
         ..Filter::default()

@@ -70,15 +70,15 @@ fn export_writes_every_table_in_csv_and_json() {
         csv::Reader::from_path(out.join("by-result-type.csv")).expect("by-result-type.csv");
     let headers = by_result.headers().expect("headers").clone();
     assert_eq!(&headers[0], "result_type");
-    let sum: u64 = by_result
+    let sum: u128 = by_result
         .records()
         .map(|r| {
             r.expect("row")[6]
-                .parse::<u64>()
+                .parse::<u128>()
                 .expect("detail_failed_sessions")
         })
         .sum();
-    let expected_sum: u64 = expected
+    let expected_sum: u128 = expected
         .by_result_type
         .iter()
         .map(|r| r.failed_sessions)
@@ -146,4 +146,75 @@ fn usage_errors_exit_with_status_2() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// Runs `args` in the checkout (so sources are shown relative to it, as
+/// `sample-data/...`) and compares standard output with `tests/fixtures/golden/NAME`.
+/// `UPDATE_GOLDEN=1` writes the file instead; review the diff before committing it.
+fn assert_golden(args: &[&str], name: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new(env!("CARGO_BIN_EXE_tlsrpt-analyzer"))
+        .args(args)
+        .current_dir(root)
+        .output()
+        .expect("run tlsrpt-analyzer");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let actual = String::from_utf8(output.stdout).expect("UTF-8");
+    let path = root.join("tests/fixtures/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &actual).expect("write golden file");
+        return;
+    }
+    let golden = std::fs::read_to_string(&path).expect("golden file");
+    if actual != golden {
+        let line = actual
+            .lines()
+            .zip(golden.lines())
+            .position(|(a, g)| a != g)
+            .unwrap_or(actual.lines().count().min(golden.lines().count()));
+        panic!(
+            "{args:?} differs from {} at line {}:\n  actual: {:?}\n  golden: {:?}",
+            path.display(),
+            line + 1,
+            actual.lines().nth(line),
+            golden.lines().nth(line)
+        );
+    }
+}
+
+#[test]
+fn summary_text_of_sample_data_matches_its_golden_file() {
+    assert_golden(&["summary", "sample-data"], "summary.txt");
+}
+
+#[test]
+fn summary_text_grouped_by_one_and_two_dimensions_matches_its_golden_files() {
+    assert_golden(
+        &["summary", "--by", "organization", "sample-data"],
+        "summary-by-organization.txt",
+    );
+    assert_golden(
+        &[
+            "summary",
+            "--by",
+            "policy-domain,result-type",
+            "sample-data",
+        ],
+        "summary-by-policy-domain-result-type.txt",
+    );
+    assert_golden(
+        &[
+            "summary",
+            "--by",
+            "week",
+            "--domain",
+            "example.net",
+            "sample-data",
+        ],
+        "summary-by-week-example-net.txt",
+    );
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use tlsrpt_analyzer::analysis::Summary;
-use tlsrpt_analyzer::corpus::{CorpusOptions, Layout, generate};
+use tlsrpt_corpus::{CorpusOptions, Layout, generate};
 
 /// Runs the real binary, as a user would.
 fn summary_json(dir: &Path) -> Summary {
@@ -168,7 +168,8 @@ fn sample_data_matches_its_expected_summary() {
 #[test]
 fn every_thread_count_reads_the_same() {
     use std::sync::atomic::AtomicBool;
-    use tlsrpt_analyzer::ingest::{self, LoadOptions, ReportStore};
+    use tlsrpt_analyzer::ingest::{self, LoadOptions};
+    use tlsrpt_analyzer::library::Loaded;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let options = CorpusOptions {
@@ -180,7 +181,7 @@ fn every_thread_count_reads_the_same() {
     let expected = generate(dir.path(), &options).expect("generate");
     let mut runs = Vec::new();
     for threads in [1, 2, 3, 8] {
-        let mut store = ReportStore::new();
+        let mut store = Loaded::new();
         let options = LoadOptions {
             threads: Some(threads),
             ..LoadOptions::default()

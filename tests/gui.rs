@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use tlsrpt_analyzer::analysis::{Dataset, Dimension, Filter, Summary};
+use tlsrpt_analyzer::analysis::{Dimension, Filter, Summary};
 use tlsrpt_analyzer::gui::{App, StartOptions, Tab, thousands};
 use tlsrpt_analyzer::ingest;
 
@@ -35,7 +35,7 @@ fn settle(h: &mut Harness<'static, App>) {
 
 fn expected(filter: &Filter) -> Summary {
     let store = ingest::load(&[sample_data()]);
-    Summary::filtered(&store, &Dataset::from_store(&store), filter)
+    Summary::filtered(&store, filter)
 }
 
 fn loaded_sample_data() -> Harness<'static, App> {
@@ -78,8 +78,11 @@ fn loading_sample_data_shows_the_totals() {
     let want = expected(&Filter::default());
     assert!(want.reports > 1000);
     h.get_by_label(&thousands(want.reports));
-    h.get_by_label(&thousands(want.successful_sessions + want.failed_sessions));
-    h.get_by_label(&thousands(want.failed_sessions));
+    // Sessions counted once, as the summary's distinct figures.
+    h.get_by_label(&thousands(
+        want.distinct_successful_sessions + want.distinct_failed_sessions,
+    ));
+    h.get_by_label(&thousands(want.distinct_failed_sessions));
     // The problems tab names the count of unreadable inputs.
     h.get_by_label(&format!("Problems ({})", want.problems.len()));
 }
@@ -100,7 +103,7 @@ fn a_filter_changes_cards_and_table() {
     assert_eq!(h.state().view.filter, filter);
     let want = expected(&filter);
     h.get_by_label(&thousands(want.reports));
-    h.get_by_label(&thousands(want.failed_sessions));
+    h.get_by_label(&thousands(want.distinct_failed_sessions));
 
     h.get_by_label("Table").click();
     settle(&mut h);
@@ -132,7 +135,7 @@ fn a_table_row_opens_its_failure_details_and_a_detail_its_report() {
     settle(&mut h);
     let index = h.state().view.open_report.expect("a report is open");
     assert_eq!(index, details[0].store_index);
-    let loaded = &h.state().data().store.reports()[index as usize];
+    let loaded = &h.state().data().reports()[index as usize];
     h.get_by_label(&loaded.source.to_string());
     h.get_by_label("Source");
 }
@@ -157,12 +160,12 @@ fn a_corrupt_file_is_listed_in_problems() {
 #[test]
 fn a_long_load_can_be_cancelled() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let options = tlsrpt_analyzer::corpus::CorpusOptions {
+    let options = tlsrpt_corpus::CorpusOptions {
         reports: 6000,
-        layout: tlsrpt_analyzer::corpus::Layout::Mbox,
+        layout: tlsrpt_corpus::Layout::Mbox,
         ..Default::default()
     };
-    tlsrpt_analyzer::corpus::generate(dir.path(), &options).expect("corpus");
+    tlsrpt_corpus::generate(dir.path(), &options).expect("corpus");
     let mut h = harness(StartOptions {
         paths: vec![dir.path().to_path_buf()],
         sample_data: None,
@@ -174,7 +177,7 @@ fn a_long_load_can_be_cancelled() {
     h.step();
     settle(&mut h);
     assert!(!h.state().is_loading());
-    let reports = h.state().data().store.reports().len();
+    let reports = h.state().data().reports().len();
     assert!(
         reports < 6000,
         "{reports} reports: the load was not cancelled"
@@ -194,6 +197,7 @@ fn exported_table_equals_the_command_line_csv() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("table.csv");
     h.state_mut().save_table(&path);
+    h.state_mut().wait_until_idle();
     let from_app = std::fs::read_to_string(&path).expect("saved table");
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tlsrpt-analyzer"))
@@ -230,8 +234,9 @@ fn theme_and_tabs_respond() {
     // The charts tab drew every chart's heading.
     h.get_by_label("Charts").click();
     h.run_steps(2);
-    h.get_by_label("Sessions per day");
-    h.get_by_label("Policy versions applied over time");
+    h.get_by_label("Failed sessions per day, by result type");
+    h.get_by_label("All sessions per day");
+    h.get_by_label("Policy versions applied, sessions per day");
 }
 
 #[test]
@@ -344,7 +349,7 @@ fn hostile_inputs_end_up_in_problems_while_frames_keep_coming() {
     let frames = step_while_loading(&mut h, std::time::Duration::from_secs(120));
     eprintln!("{frames} frames while loading");
     settle(&mut h);
-    assert_eq!(h.state().data().store.reports().len(), 1);
+    assert_eq!(h.state().data().reports().len(), 1);
     h.get_by_label("Problems (3)").click();
     settle(&mut h);
     h.get_by_label(&bomb.display().to_string());
@@ -406,6 +411,171 @@ fn cancel_stops_a_load_in_the_middle_of_one_huge_mbox_message() {
     );
     settle(&mut h);
     h.get_by_label_contains("Load cancelled");
-    assert_eq!(h.state().data().store.reports().len(), 0);
-    assert_eq!(h.state().data().store.problems().len(), 0);
+    assert_eq!(h.state().data().reports().len(), 0);
+    assert_eq!(h.state().data().problems().len(), 0);
+}
+
+/// A report of "Normal Sender" whose two failure details carry a web link and a
+/// `javascript:` one, a report whose text fields are formulas, and three reports
+/// with counts or dates no sender can have.
+fn hostile_folder(dir: &Path) {
+    let report =
+        |org: &str, id: &str, start: &str, ok: serde_json::Value, details: serde_json::Value| {
+            serde_json::json!({
+                "organization-name": org, "report-id": id,
+                "date-range": {"start-datetime": start, "end-datetime": "2026-06-02T00:00:00Z"},
+                "policies": [{"policy": {"policy-type": "sts", "policy-domain": "example.com"},
+                              "summary": {"total-successful-session-count": ok},
+                              "failure-details": details}]
+            })
+            .to_string()
+        };
+    let detail = |count: u64, info: &str| {
+        serde_json::json!({"result-type": "certificate-expired", "failed-session-count": count,
+                           "receiving-mx-hostname": "mx.example.com",
+                           "additional-information": info})
+    };
+    let june = "2026-06-01T00:00:00Z";
+    let files = [
+        (
+            "normal.json",
+            report(
+                "Normal Sender",
+                "n1",
+                june,
+                100.into(),
+                serde_json::json!([
+                    detail(4, "https://example.com/tls-help"),
+                    detail(3, "javascript:alert(1)"),
+                ]),
+            ),
+        ),
+        (
+            "formula.json",
+            report(
+                "=HYPERLINK(\"http://evil.example\")",
+                "f1",
+                june,
+                5.into(),
+                serde_json::json!([]),
+            ),
+        ),
+        (
+            "huge.json",
+            report(
+                "Hostile",
+                "h1",
+                june,
+                u64::MAX.into(),
+                serde_json::json!([]),
+            ),
+        ),
+        (
+            "millis.json",
+            report(
+                "Hostile",
+                "h2",
+                "1780272000000",
+                1.into(),
+                serde_json::json!([]),
+            ),
+        ),
+        (
+            "year.json",
+            report(
+                "Hostile",
+                "h3",
+                "2025-06-01T00:00:00Z",
+                1.into(),
+                serde_json::json!([]),
+            ),
+        ),
+    ];
+    for (name, json) in files {
+        std::fs::write(dir.join(name), json).expect("write");
+    }
+}
+
+#[test]
+fn hostile_counts_and_dates_are_problems_and_every_tab_shows_the_other_reports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    hostile_folder(dir.path());
+    let mut h = harness(StartOptions {
+        paths: vec![dir.path().to_path_buf()],
+        sample_data: None,
+        ..StartOptions::default()
+    });
+    settle(&mut h);
+    let total = h.state().aggregates().expect("aggregates").total;
+    assert_eq!(total.reports, 2);
+    assert_eq!(total.successful_sessions, 105);
+    assert_eq!(total.failed_sessions, 7);
+    h.get_by_label(&thousands(112u64));
+    for tab in ["Charts", "Table", "Domain check", "Overview"] {
+        h.get_by_label(tab).click();
+        settle(&mut h);
+    }
+    h.get_by_label("Problems (3)").click();
+    settle(&mut h);
+    h.get_by_label_contains("is more than any sender counts");
+    h.get_by_label_contains("Unix milliseconds given as seconds?");
+    h.get_by_label_contains("covers 366 days");
+
+    // Only the web link of a failure detail is a link.
+    h.get_by_label("Table").click();
+    settle(&mut h);
+    h.get_by_label("Normal Sender").click();
+    settle(&mut h);
+    let link = egui::accesskit::Role::Link;
+    h.get_by_role_and_label(link, "https://example.com/tls-help");
+    h.get_by_label("javascript:alert(1)");
+    assert!(
+        h.query_by_role_and_label(link, "javascript:alert(1)")
+            .is_none()
+    );
+
+    // The saved table neutralizes the formula sender's name.
+    let path = dir.path().join("table.csv");
+    h.state_mut().save_table(&path);
+    h.state_mut().wait_until_idle();
+    let saved = std::fs::read_to_string(&path).expect("saved table");
+    assert!(
+        saved.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
+        "{saved}"
+    );
+}
+
+#[test]
+fn the_last_view_stays_while_a_second_load_runs() {
+    let mut h = loaded_sample_data();
+    let first = expected(&Filter::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = tlsrpt_corpus::CorpusOptions {
+        reports: 6000,
+        layout: tlsrpt_corpus::Layout::Mbox,
+        ..Default::default()
+    };
+    tlsrpt_corpus::generate(dir.path(), &options).expect("corpus");
+    h.state_mut()
+        .apply(tlsrpt_analyzer::gui::Command::Load(vec![
+            dir.path().to_path_buf(),
+        ]));
+    let mut frames_while_loading = 0;
+    while h.state().is_loading() {
+        h.step();
+        frames_while_loading += 1;
+        // The cards, the tabs and the problems count are those of the first load.
+        h.get_by_label(&thousands(first.reports));
+        h.get_by_label(&thousands(first.distinct_failed_sessions));
+        h.get_by_label(&format!("Problems ({})", first.problems.len()));
+    }
+    assert!(frames_while_loading > 0, "the load ended before a frame");
+    settle(&mut h);
+    // Both loads, merged: the command line's totals of both inputs.
+    let both = ingest::load(&[sample_data(), dir.path().to_path_buf()]);
+    let both = Summary::of(&both);
+    assert!(both.reports > first.reports);
+    let total = h.state().aggregates().expect("aggregates").total;
+    assert_eq!(total.reports, both.reports);
+    h.get_by_label(&thousands(both.reports));
 }

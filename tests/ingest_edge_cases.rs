@@ -13,11 +13,10 @@ use serde_json::json;
 use tempfile::TempDir;
 
 use tlsrpt_analyzer::analysis::Summary;
-use tlsrpt_analyzer::corpus::{CorpusOptions, Layout, generate};
-use tlsrpt_analyzer::ingest::{
-    self, IngestError, Limits, LoadOptions, LoadOutcome, Progress, ReportStore, SkipReason,
-};
+use tlsrpt_analyzer::ingest::{self, Limits, LoadOptions, LoadOutcome, Progress};
+use tlsrpt_analyzer::library::{IngestError, Loaded, SkipReason};
 use tlsrpt_analyzer::report::ReportError;
+use tlsrpt_corpus::{CorpusOptions, Layout, generate};
 
 #[path = "common/largest_allocation.rs"]
 mod largest_allocation;
@@ -173,20 +172,21 @@ fn options(limits: Limits) -> LoadOptions {
     LoadOptions {
         limits,
         threads: Some(2),
+        ..LoadOptions::default()
     }
 }
 
-fn load_with(paths: &[PathBuf], options: &LoadOptions) -> (ReportStore, LoadOutcome) {
-    let mut store = ReportStore::new();
+fn load_with(paths: &[PathBuf], options: &LoadOptions) -> (Loaded, LoadOutcome) {
+    let mut store = Loaded::new();
     let outcome = ingest::load_into(&mut store, paths, options, &AtomicBool::new(false), |_| {});
     (store, outcome)
 }
 
-fn load_limited(paths: &[PathBuf], limits: Limits) -> ReportStore {
+fn load_limited(paths: &[PathBuf], limits: Limits) -> Loaded {
     load_with(paths, &options(limits)).0
 }
 
-fn report_sources(store: &ReportStore) -> Vec<String> {
+fn report_sources(store: &Loaded) -> Vec<String> {
     store
         .reports()
         .iter()
@@ -194,7 +194,7 @@ fn report_sources(store: &ReportStore) -> Vec<String> {
         .collect()
 }
 
-fn report_ids(store: &ReportStore) -> Vec<String> {
+fn report_ids(store: &Loaded) -> Vec<String> {
     store
         .reports()
         .iter()
@@ -202,7 +202,7 @@ fn report_ids(store: &ReportStore) -> Vec<String> {
         .collect()
 }
 
-fn skipped(store: &ReportStore) -> Vec<(String, SkipReason)> {
+fn skipped(store: &Loaded) -> Vec<(String, SkipReason)> {
     store
         .skipped()
         .map(|s| (s.source.to_string(), s.reason.clone()))
@@ -210,13 +210,13 @@ fn skipped(store: &ReportStore) -> Vec<(String, SkipReason)> {
 }
 
 /// Asserts the load had no problems and skipped nothing.
-fn assert_clean(store: &ReportStore) {
+fn assert_clean(store: &Loaded) {
     assert_eq!(problems(store), [], "problems");
     assert_eq!(skipped(store), [], "skipped");
 }
 
 /// Loads one file with default options and returns the store.
-fn load_one(path: &Path) -> ReportStore {
+fn load_one(path: &Path) -> Loaded {
     load_limited(&[path.to_path_buf()], Limits::default())
 }
 
@@ -1337,10 +1337,10 @@ fn unrecognized_file_in_folder_is_skipped_unless_its_name_claims_a_report() {
 // Dedupe and merge
 // ---------------------------------------------------------------------------------
 
-fn load_into(store: &mut ReportStore, paths: &[PathBuf], threads: usize) -> LoadOutcome {
+fn load_into(store: &mut Loaded, paths: &[PathBuf], threads: usize) -> LoadOutcome {
     let options = LoadOptions {
-        limits: Limits::default(),
         threads: Some(threads),
+        ..LoadOptions::default()
     };
     ingest::load_into(store, paths, &options, &AtomicBool::new(false), |_| {})
 }
@@ -1361,7 +1361,7 @@ fn loading_same_inputs_twice_adds_no_reports_and_counts_duplicates() {
     write(dir.path(), "inbox.mbox", mbox(&messages, "\n"));
     let paths = [dir.path().to_path_buf()];
 
-    let mut store = ReportStore::new();
+    let mut store = Loaded::new();
     let first = load_into(&mut store, &paths, 4);
     assert_eq!(first.progress.reports, 4);
     assert_eq!(first.progress.duplicates, 0);
@@ -1403,7 +1403,7 @@ fn identical_copy_in_file_and_mbox_message_counts_once() {
             src(&inbox, &["message 1", "attachment same.json.gz"]),
         ),
     ] {
-        let mut store = ReportStore::new();
+        let mut store = Loaded::new();
         let outcome = load_into(&mut store, &paths, 4);
         assert_clean(&store);
         assert_eq!(report_sources(&store), [kept]);
@@ -1445,7 +1445,7 @@ fn conflicting_copy_is_listed_and_first_in_input_order_is_kept() {
     );
 
     for _ in 0..5 {
-        let mut store = ReportStore::new();
+        let mut store = Loaded::new();
         load_into(&mut store, &[archive.clone(), changed.clone()], 4);
         assert_clean(&store);
         assert_eq!(store.reports().len(), 401);
@@ -1477,7 +1477,7 @@ fn conflicting_copy_is_listed_and_first_in_input_order_is_kept() {
     }
 
     // In the other input order the other copy is kept.
-    let mut store = ReportStore::new();
+    let mut store = Loaded::new();
     load_into(&mut store, &[changed.clone(), archive.clone()], 4);
     let conflicts = store.conflicts();
     assert_eq!(conflicts.len(), 1);
@@ -1500,7 +1500,7 @@ fn conflicting_copy_is_listed_and_first_in_input_order_is_kept() {
             "\n",
         ),
     );
-    let mut store = ReportStore::new();
+    let mut store = Loaded::new();
     load_into(&mut store, std::slice::from_ref(&inbox), 4);
     assert_eq!(store.conflicts().len(), 1);
     assert_eq!(
@@ -1513,7 +1513,7 @@ fn conflicting_copy_is_listed_and_first_in_input_order_is_kept() {
     );
 
     // Across loads, the copy of the earlier load is kept.
-    let mut store = ReportStore::new();
+    let mut store = Loaded::new();
     load_into(&mut store, std::slice::from_ref(&changed), 4);
     load_into(&mut store, std::slice::from_ref(&archive), 4);
     assert_eq!(store.conflicts().len(), 1);
@@ -1545,7 +1545,7 @@ fn summary_is_identical_across_repeated_loads_with_four_threads() {
     let paths = [dir.path().to_path_buf()];
     let mut first: Option<(String, Vec<String>)> = None;
     for _ in 0..20 {
-        let mut store = ReportStore::new();
+        let mut store = Loaded::new();
         load_into(&mut store, &paths, 4);
         let summary = Summary::of(&store);
         assert_eq!(summary.reports, expected.reports);
@@ -1685,8 +1685,8 @@ fn missing_path_is_a_problem_and_other_paths_are_read() {
 fn load_recording(
     paths: &[PathBuf],
     options: &LoadOptions,
-) -> (ReportStore, LoadOutcome, Vec<Progress>) {
-    let mut store = ReportStore::new();
+) -> (Loaded, LoadOutcome, Vec<Progress>) {
+    let mut store = Loaded::new();
     let mut calls = Vec::new();
     let outcome = ingest::load_into(&mut store, paths, options, &AtomicBool::new(false), |p| {
         calls.push(*p)
@@ -1694,7 +1694,7 @@ fn load_recording(
     (store, outcome, calls)
 }
 
-fn assert_final_progress(store: &ReportStore, outcome: &LoadOutcome, calls: &[Progress]) {
+fn assert_final_progress(store: &Loaded, outcome: &LoadOutcome, calls: &[Progress]) {
     let last = *calls.last().expect("progress was called");
     assert_eq!(
         last, outcome.progress,
@@ -1799,8 +1799,8 @@ fn cancel_from_progress_callback_stops_early_and_keeps_complete_reports() {
     assert_eq!(expected.reports, messages as u64);
     let inbox = dir.path().join("reports.mbox");
     let options = LoadOptions {
-        limits: Limits::default(),
         threads: Some(4),
+        ..LoadOptions::default()
     };
 
     // The whole mailbox, for reference.
@@ -1816,7 +1816,7 @@ fn cancel_from_progress_callback_stops_early_and_keeps_complete_reports() {
     assert_eq!(full_summary.by_day, expected.by_day);
 
     let cancel = AtomicBool::new(false);
-    let mut store = ReportStore::new();
+    let mut store = Loaded::new();
     let mut seen_at_cancel = None;
     let mut calls = 0;
     let outcome = ingest::load_into(
@@ -1864,7 +1864,7 @@ fn cancel_from_progress_callback_stops_early_and_keeps_complete_reports() {
 fn cancel_before_load_reads_nothing() {
     let dir = tempdir();
     write(dir.path(), "a.json", report_json("Org A", "a", 1));
-    let mut store = ReportStore::new();
+    let mut store = Loaded::new();
     let outcome = ingest::load_into(
         &mut store,
         &[dir.path().to_path_buf()],
@@ -1927,7 +1927,7 @@ fn the_listing_of_folders_is_reported_before_reading_and_cancel_stops_it() {
 
     // Cancelled while listing: the folder is not listed further nor read.
     let cancel = AtomicBool::new(false);
-    let mut store = ReportStore::new();
+    let mut store = Loaded::new();
     let outcome = ingest::load_into(
         &mut store,
         &folder,

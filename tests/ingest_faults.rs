@@ -20,10 +20,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use tlsrpt_analyzer::corpus::{CorpusOptions, Layout, generate};
-use tlsrpt_analyzer::ingest::{
-    self, IngestError, Limits, LoadOptions, LoadOutcome, Progress, ReportStore,
-};
+use tlsrpt_analyzer::ingest::{self, Limits, LoadOptions, LoadOutcome, Progress};
+use tlsrpt_analyzer::library::{IngestError, Loaded};
+use tlsrpt_analyzer::report::ReportError;
+use tlsrpt_corpus::{CorpusOptions, Layout, generate};
 
 // ---------------------------------------------------------------------------------
 // Memory: the largest single allocation while a test holds the exclusive lock
@@ -142,21 +142,22 @@ fn zip_declaring(name: &str, deflated: &[u8], declared: u32) -> Vec<u8> {
 // Loading and looking at the result
 // ---------------------------------------------------------------------------------
 
-fn load_with(paths: &[PathBuf], limits: Limits) -> (ReportStore, LoadOutcome) {
-    let mut store = ReportStore::new();
+fn load_with(paths: &[PathBuf], limits: Limits) -> (Loaded, LoadOutcome) {
+    let mut store = Loaded::new();
     let options = LoadOptions {
         limits,
         threads: Some(2),
+        ..LoadOptions::default()
     };
     let outcome = ingest::load_into(&mut store, paths, &options, &AtomicBool::new(false), |_| {});
     (store, outcome)
 }
 
-fn load(paths: &[PathBuf]) -> ReportStore {
+fn load(paths: &[PathBuf]) -> Loaded {
     load_with(paths, Limits::default()).0
 }
 
-fn report_ids(store: &ReportStore) -> BTreeSet<String> {
+fn report_ids(store: &Loaded) -> BTreeSet<String> {
     store
         .reports()
         .iter()
@@ -686,7 +687,7 @@ fn report_with(date_range: serde_json::Value, policies: serde_json::Value) -> St
 }
 
 #[test]
-fn date_range_with_one_end_at_the_end_of_time_is_read_not_a_panic() {
+fn date_range_with_one_end_at_the_end_of_time_is_a_problem_not_a_panic() {
     let _memory = shared();
     let dir = tempdir();
     // Unix seconds at the first and last instants the date type holds; the missing
@@ -705,42 +706,84 @@ fn date_range_with_one_end_at_the_end_of_time_is_read_not_a_panic() {
         report_with(json!({"start-datetime": last.to_string()}), policies)
             .replace("\"edge\"", "\"edge-2\""),
     );
-    let store = load(&[ends_first, starts_last]);
-    assert_eq!(problems(&store), []);
-    let ranges: Vec<(i64, i64)> = store
-        .reports()
+    let store = load(&[ends_first.clone(), starts_last.clone()]);
+    assert_eq!(store.reports().len(), 0);
+    let problems = problems(&store);
+    let sources: Vec<&str> = problems.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(sources, [src(&ends_first, &[]), src(&starts_last, &[])]);
+    for ((_, error), why) in problems
         .iter()
-        .map(|r| {
-            let range = r.report.date_range;
-            (range.start.timestamp(), range.end.timestamp())
-        })
-        .collect();
-    assert_eq!(ranges, [(first, first), (last, last)]);
+        .zip(["TLS reports began in 2016", "more than 2 days after"])
+    {
+        assert!(
+            matches!(error, IngestError::Report(ReportError::ImplausibleDates(_))),
+            "{error}"
+        );
+        assert!(error.to_string().contains(why), "{error}");
+    }
 }
 
 #[test]
-fn session_counts_adding_up_past_u64_saturate_instead_of_panicking() {
+fn session_counts_past_two_to_the_53_make_their_report_a_problem_naming_the_field() {
     let _memory = shared();
     let dir = tempdir();
     let max = u64::MAX;
-    let detail = |result: &str| json!({"result-type": result, "failed-session-count": max});
-    // No total-failure-session-count: it is the sum of the details.
-    let policies = json!([
-        {"policy": {"policy-type": "sts"},
-         "summary": {"total-successful-session-count": max},
-         "failure-details": [detail("certificate-expired"), detail("validation-failure")]},
-        {"policy": {"policy-type": "tlsa"},
-         "summary": {"total-successful-session-count": max, "total-failure-session-count": max}}
-    ]);
+    let detail = |result: &str| json!({"result-type": result, "failed-session-count": 1u64 << 52});
     let dates = json!({"start-datetime": "2026-06-01T00:00:00Z"});
-    let path = write(dir.path(), "huge.json", report_with(dates, policies));
-    let store = load(std::slice::from_ref(&path));
-    assert_eq!(problems(&store), []);
-    let report = &store.reports()[0].report;
-    assert_eq!(report.policies[0].summary.total_failure_session_count, max);
-    assert_eq!(report.policies[0].detail_failure_count(), max);
-    assert_eq!(report.successful_sessions(), max);
-    assert_eq!(report.failed_sessions(), max);
+    // Each count is at most 2^53, but the details add up past it: no
+    // total-failure-session-count, so the total would be their sum.
+    let details_past = json!([
+        {"policy": {"policy-type": "sts"},
+         "summary": {"total-successful-session-count": 1},
+         "failure-details": [detail("certificate-expired"), detail("validation-failure"), detail("x")]}
+    ]);
+    let one_past = json!([
+        {"policy": {"policy-type": "sts"}, "summary": {"total-successful-session-count": 1}},
+        {"policy": {"policy-type": "tlsa"},
+         "summary": {"total-successful-session-count": max, "total-failure-session-count": 0}}
+    ]);
+    let report_past = json!([
+        {"policy": {"policy-type": "sts"}, "summary": {"total-failure-session-count": 1u64 << 53}},
+        {"policy": {"policy-type": "tlsa"}, "summary": {"total-failure-session-count": 1}}
+    ]);
+    let sound = json!([{"policy": {"policy-type": "sts"},
+        "summary": {"total-successful-session-count": 1u64 << 53, "total-failure-session-count": 0}}]);
+    let files: Vec<PathBuf> = [
+        ("details-past.json", details_past),
+        ("one-past.json", one_past),
+        ("report-past.json", report_past),
+        ("sound.json", sound),
+    ]
+    .into_iter()
+    .map(|(name, policies)| {
+        let json = report_with(dates.clone(), policies).replace("\"edge\"", &format!("\"{name}\""));
+        write(dir.path(), name, json)
+    })
+    .collect();
+    let store = load(&files);
+    let errors: Vec<String> = problems(&store)
+        .iter()
+        .map(|(_, e)| e.to_string())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            format!(
+                "unusable TLS report: policy 1: the sum of its failure details' \"failed-session-count\": \
+                 {} is more than any sender counts (at most 2^53 = 9007199254740992)",
+                3u64 << 52
+            ),
+            "unusable TLS report: policy 2 \"total-successful-session-count\": 18446744073709551615 \
+             is more than any sender counts (at most 2^53 = 9007199254740992)"
+                .to_string(),
+            "unusable TLS report: the report's total-failure-session-count over all policies: \
+             9007199254740993 is more than any sender counts (at most 2^53 = 9007199254740992)"
+                .to_string(),
+        ]
+    );
+    // The sound report, at the bound itself, loads with its exact count.
+    assert_eq!(store.reports().len(), 1);
+    assert_eq!(store.reports()[0].report.successful_sessions(), 1u64 << 53);
 }
 
 // ---------------------------------------------------------------------------------
@@ -853,7 +896,7 @@ fn two_gb_mbox_message_of_one_line_is_too_large_without_being_held() {
 // ---------------------------------------------------------------------------------
 
 /// What a load read, as far as the test of unreadable inputs looks.
-struct Loaded {
+struct Outcome {
     reports: u64,
     /// The reports' sources, when loaded in this process.
     sources: Option<Vec<String>>,
@@ -863,14 +906,14 @@ struct Loaded {
 
 /// Loads `dir`: in this process or, when it runs as root (which reads a folder of
 /// mode 000), through the command line run as the unprivileged user `nobody`.
-fn load_unprivileged(dir: &Path, locked: &Path) -> Option<Loaded> {
+fn load_unprivileged(dir: &Path, locked: &Path) -> Option<Outcome> {
     if fs::read_dir(locked).is_err() {
         let store = load(&[dir.to_path_buf()]);
         let sources = store.reports().iter().map(|r| r.source.to_string());
         let problems = problems(&store)
             .into_iter()
             .map(|(s, e)| (s, e.to_string()));
-        return Some(Loaded {
+        return Some(Outcome {
             reports: store.reports().len() as u64,
             sources: Some(sources.collect()),
             problems: problems.collect(),
@@ -878,7 +921,7 @@ fn load_unprivileged(dir: &Path, locked: &Path) -> Option<Loaded> {
     }
     let test = "unreadable_folder_and_file_are_problems_and_the_rest_is_read";
     let summary = summary_as_nobody(test, dir)?;
-    Some(Loaded {
+    Some(Outcome {
         reports: summary.reports,
         sources: None,
         problems: summary.problems,
@@ -988,16 +1031,16 @@ fn mailbox(dir: &Path, reports: usize, seed: u64) -> (PathBuf, Vec<MboxEntry>, V
 
 /// Loads `paths`, calling `change` once from the first progress report on (while
 /// the reader is still in the first file), and never longer than a minute.
-fn load_changing(paths: &[PathBuf], change: impl FnOnce(&Progress)) -> (ReportStore, Duration) {
-    let mut store = ReportStore::new();
+fn load_changing(paths: &[PathBuf], change: impl FnOnce(&Progress)) -> (Loaded, Duration) {
+    let mut store = Loaded::new();
     let mut change = Some(change);
     let started = Instant::now();
     let outcome = ingest::load_into(
         &mut store,
         paths,
         &LoadOptions {
-            limits: Limits::default(),
             threads: Some(2),
+            ..LoadOptions::default()
         },
         &AtomicBool::new(false),
         |progress| {

@@ -4,8 +4,8 @@ use std::fmt;
 
 use chrono::Datelike;
 
-use super::dataset::{Dataset, DetailRow, PolicyRow, ReportRow, day_date};
-use super::strings::Sym;
+use crate::library::Sym;
+use crate::library::{Dataset, DetailRow, PolicyRow, ReportRow, date_of_day};
 
 /// What a dimension is a property of: the report, the (report, policy) pair, or a
 /// failure detail. Grouping by a detail dimension counts failure details only; a
@@ -133,6 +133,12 @@ impl Dimension {
         }
     }
 
+    /// Whether the dimension is a time (day, week, month), whose keys order as
+    /// the times do.
+    pub fn is_time(self) -> bool {
+        matches!(self, Dimension::Day | Dimension::Week | Dimension::Month)
+    }
+
     pub fn level(self) -> Level {
         match self {
             Dimension::Organization
@@ -173,7 +179,7 @@ impl Dimension {
             Dimension::Day => report.day as i64 as u64,
             Dimension::Week => week_start(report.day) as i64 as u64,
             Dimension::Month => {
-                let date = day_date(report.day);
+                let date = date_of_day(report.day);
                 (date.year() as i64 * 12 + date.month0() as i64) as u64
             }
             Dimension::Report => report_index as u64,
@@ -190,9 +196,13 @@ impl Dimension {
         let text = |k: u64| dataset.text(Sym(k as u32)).to_string();
         match self {
             Dimension::Policy => vec![text(key >> 32), text(key & 0xFFFF_FFFF)],
-            Dimension::Day => vec![day_date(key as i64 as i32).format("%Y-%m-%d").to_string()],
+            Dimension::Day => vec![
+                date_of_day(key as i64 as i32)
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            ],
             Dimension::Week => {
-                let week = day_date(key as i64 as i32).iso_week();
+                let week = date_of_day(key as i64 as i32).iso_week();
                 vec![format!("{}-W{:02}", week.year(), week.week())]
             }
             Dimension::Month => {
@@ -217,7 +227,7 @@ impl Dimension {
 
 /// The Monday starting the ISO week of a day.
 pub fn week_start(day: i32) -> i32 {
-    day - day_date(day).weekday().num_days_from_monday() as i32
+    day - date_of_day(day).weekday().num_days_from_monday() as i32
 }
 
 impl fmt::Display for Dimension {

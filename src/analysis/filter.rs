@@ -9,8 +9,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::dataset::{Dataset, date_day};
-use super::strings::Sym;
+use crate::library::Sym;
+use crate::library::{Dataset, day_of_date};
 
 /// What to keep. Empty lists and `None` keep everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,13 +64,16 @@ impl Selection {
 struct SymSet(Option<Vec<Sym>>);
 
 impl SymSet {
-    /// Values are looked up exactly, then ignoring ASCII case.
+    /// The one rule of every name filter: a value, trimmed, is looked up exactly,
+    /// then ignoring ASCII case (a host name written `MX.Example.COM` finds
+    /// `mx.example.com`).
     fn new(dataset: &Dataset, values: &[String]) -> SymSet {
         if values.is_empty() {
             return SymSet(None);
         }
         let mut syms = Vec::new();
         for value in values {
+            let value = value.trim();
             match dataset.strings.lookup(value) {
                 Some(sym) => syms.push(sym),
                 None => syms.extend(
@@ -124,8 +127,8 @@ fn text_hits(dataset: &Dataset, text: &str) -> Option<Vec<bool>> {
 
 /// Selects the rows `filter` keeps.
 pub fn select(dataset: &Dataset, filter: &Filter) -> Selection {
-    let from = filter.from.map_or(i32::MIN, date_day);
-    let to = filter.to.map_or(i32::MAX, date_day);
+    let from = filter.from.map_or(i32::MIN, day_of_date);
+    let to = filter.to.map_or(i32::MAX, day_of_date);
     let organizations = SymSet::new(dataset, &filter.organizations);
     let domains = SymSet::new(dataset, &filter.policy_domains);
     let types = SymSet::new(dataset, &filter.policy_types);
@@ -186,7 +189,9 @@ pub fn select(dataset: &Dataset, filter: &Filter) -> Selection {
                     && mx_hosts.contains(detail.receiving_mx_hostname)
                 {
                     selection.details[d as usize] = true;
-                    kept_details += detail.failed_session_count;
+                    // At most the policy's detail sum, which parsing bounds; a
+                    // report built in code may go further, and then saturates.
+                    kept_details = kept_details.saturating_add(detail.failed_session_count);
                     any_detail = true;
                 }
             }

@@ -7,9 +7,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::dataset::Dataset;
 use super::filter::Selection;
-use super::strings::Sym;
+use super::once::OnceCounter;
+use crate::library::Dataset;
+use crate::library::Sym;
+use crate::report::SessionSum;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -27,7 +29,7 @@ pub enum Grade {
 }
 
 impl Grade {
-    pub fn of(successful: u64, failed: u64) -> Grade {
+    pub fn of(successful: SessionSum, failed: SessionSum) -> Grade {
         let total = successful + failed;
         if total == 0 {
             return Grade::NoData;
@@ -61,13 +63,13 @@ pub struct DomainHealth {
     /// Empty for reports that name no policy domain.
     pub policy_domain: String,
     pub reports: u64,
-    pub successful_sessions: u64,
-    pub failed_sessions: u64,
+    pub successful_sessions: SessionSum,
+    pub failed_sessions: SessionSum,
     pub failure_share: Option<f64>,
     pub grade: Grade,
     /// The result type with the most failed sessions in the failure details.
     pub top_result_type: Option<String>,
-    pub top_result_type_sessions: u64,
+    pub top_result_type_sessions: SessionSum,
     /// The sending organization that reports the top result type most.
     pub top_result_type_sender: Option<String>,
 }
@@ -75,38 +77,57 @@ pub struct DomainHealth {
 #[derive(Default)]
 struct Tally {
     reports: u64,
-    last_report: Option<u32>,
-    successful: u64,
-    failed: u64,
-    by_result: HashMap<Sym, u64>,
-    by_result_sender: HashMap<(Sym, Sym), u64>,
+    successful: SessionSum,
+    failed: SessionSum,
+    by_result: HashMap<Sym, SessionSum>,
+    by_result_sender: HashMap<(Sym, Sym), SessionSum>,
 }
 
-/// Health of every policy domain in the selection, worst grade first.
+/// Health of every policy domain in the selection, worst grade first; a report's
+/// sessions under two policy types of one domain are counted once ([`super::once`]).
 pub fn health(dataset: &Dataset, selection: &Selection) -> Vec<DomainHealth> {
     let mut tallies: HashMap<Sym, Tally> = HashMap::new();
+    let mut once = OnceCounter::default();
+    for report in &dataset.reports {
+        let selected = || {
+            report
+                .policies
+                .clone()
+                .filter(|&p| selection.policies[p as usize])
+        };
+        for p in selected() {
+            let domain = dataset.policies[p as usize].policy_domain;
+            let first_of_domain = selected()
+                .take_while(|&q| q != p)
+                .all(|q| dataset.policies[q as usize].policy_domain != domain);
+            if first_of_domain {
+                let of_domain =
+                    selected().filter(|&q| dataset.policies[q as usize].policy_domain == domain);
+                let counted = once.count(dataset, of_domain);
+                let tally = tallies.entry(domain).or_default();
+                tally.reports += 1;
+                tally.successful += counted.successful;
+                tally.failed += counted.failed;
+            }
+        }
+    }
     for (p, policy) in dataset.policies.iter().enumerate() {
         if !selection.policies[p] {
             continue;
         }
         let report = dataset.report_of(policy);
         let tally = tallies.entry(policy.policy_domain).or_default();
-        if tally.last_report != Some(policy.report) {
-            tally.last_report = Some(policy.report);
-            tally.reports += 1;
-        }
-        tally.successful += policy.successful;
-        tally.failed += policy.failed;
         for d in policy.details.clone() {
             if !selection.details[d as usize] {
                 continue;
             }
             let detail = &dataset.details[d as usize];
-            *tally.by_result.entry(detail.result_type).or_default() += detail.failed_session_count;
+            let count = SessionSum::from(detail.failed_session_count);
+            *tally.by_result.entry(detail.result_type).or_default() += count;
             *tally
                 .by_result_sender
                 .entry((detail.result_type, report.organization))
-                .or_default() += detail.failed_session_count;
+                .or_default() += count;
         }
     }
     let mut rows: Vec<DomainHealth> = tallies
@@ -149,7 +170,10 @@ fn domain_health(dataset: &Dataset, domain: Sym, tally: &Tally) -> DomainHealth 
 }
 
 /// The entry with the highest count; ties go to the alphabetically first name.
-fn max_by_count(items: impl Iterator<Item = (Sym, u64)>, dataset: &Dataset) -> Option<(Sym, u64)> {
+fn max_by_count(
+    items: impl Iterator<Item = (Sym, SessionSum)>,
+    dataset: &Dataset,
+) -> Option<(Sym, SessionSum)> {
     items.max_by(|a, b| {
         a.1.cmp(&b.1)
             .then_with(|| dataset.text(b.0).cmp(dataset.text(a.0)))

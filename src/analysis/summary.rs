@@ -6,11 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::dataset::Dataset;
 use super::dimension::Dimension;
 use super::filter::{Filter, Selection, select};
 use super::group::group_by;
-use crate::ingest::ReportStore;
+use crate::library::{Dataset, Loaded};
+use crate::report::SessionSum;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -18,8 +18,14 @@ pub struct Summary {
     pub reports: u64,
     /// Copies of already loaded reports that were dropped.
     pub duplicates: u64,
-    pub successful_sessions: u64,
-    pub failed_sessions: u64,
+    pub successful_sessions: SessionSum,
+    pub failed_sessions: SessionSum,
+    /// The sessions with those a report counts under two policy types of one
+    /// domain counted once (README, "Sessions counted once").
+    #[serde(default)]
+    pub distinct_successful_sessions: SessionSum,
+    #[serde(default)]
+    pub distinct_failed_sessions: SessionSum,
     pub problems: Vec<SourceProblem>,
     pub skipped: Vec<SourceSkipped>,
     pub by_result_type: Vec<ResultTypeRow>,
@@ -49,30 +55,38 @@ pub struct SourceSkipped {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultTypeRow {
     pub result_type: String,
-    pub failed_sessions: u64,
+    pub failed_sessions: SessionSum,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganizationRow {
     pub organization: String,
-    pub successful_sessions: u64,
-    pub failed_sessions: u64,
+    pub successful_sessions: SessionSum,
+    pub failed_sessions: SessionSum,
+    #[serde(default)]
+    pub distinct_successful_sessions: SessionSum,
+    #[serde(default)]
+    pub distinct_failed_sessions: SessionSum,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicySummaryRow {
     pub policy_type: String,
     pub policy_domain: Option<String>,
-    pub successful_sessions: u64,
-    pub failed_sessions: u64,
+    pub successful_sessions: SessionSum,
+    pub failed_sessions: SessionSum,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayRow {
     /// `YYYY-MM-DD`, UTC.
     pub day: String,
-    pub successful_sessions: u64,
-    pub failed_sessions: u64,
+    pub successful_sessions: SessionSum,
+    pub failed_sessions: SessionSum,
+    #[serde(default)]
+    pub distinct_successful_sessions: SessionSum,
+    #[serde(default)]
+    pub distinct_failed_sessions: SessionSum,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,14 +107,15 @@ pub struct MismatchRow {
 }
 
 impl Summary {
-    /// Summarizes everything in `store`.
-    pub fn of(store: &ReportStore) -> Summary {
-        Summary::filtered(store, &Dataset::from_store(store), &Filter::default())
+    /// Summarizes everything loaded.
+    pub fn of(loaded: &Loaded) -> Summary {
+        Summary::filtered(loaded, &Filter::default())
     }
 
-    /// Summarizes what `filter` keeps of `dataset` (built from `store`); problems,
-    /// skipped inputs, duplicates and conflicts are the store's, unfiltered.
-    pub fn filtered(store: &ReportStore, dataset: &Dataset, filter: &Filter) -> Summary {
+    /// Summarizes what `filter` keeps; problems, skipped inputs, duplicates and
+    /// conflicts are those of the whole loaded set, unfiltered.
+    pub fn filtered(loaded: &Loaded, filter: &Filter) -> Summary {
+        let (store, dataset) = (loaded, loaded.dataset());
         let selection = select(dataset, filter);
         let table = |dimension| group_by(dataset, &selection, &[dimension]);
         // Every grouped table carries the totals of the selection.
@@ -112,6 +127,8 @@ impl Summary {
             duplicates: store.duplicates(),
             successful_sessions: total.successful_sessions,
             failed_sessions: total.failed_sessions,
+            distinct_successful_sessions: total.distinct_successful_sessions,
+            distinct_failed_sessions: total.distinct_failed_sessions,
             problems: store
                 .problems()
                 .map(|p| SourceProblem {
@@ -141,6 +158,8 @@ impl Summary {
                     organization: row.first_label(),
                     successful_sessions: row.measures.successful_sessions,
                     failed_sessions: row.measures.failed_sessions,
+                    distinct_successful_sessions: row.measures.distinct_successful_sessions,
+                    distinct_failed_sessions: row.measures.distinct_failed_sessions,
                 })
                 .collect(),
             by_policy: table(Dimension::Policy)
@@ -160,6 +179,8 @@ impl Summary {
                     day: row.first_label(),
                     successful_sessions: row.measures.successful_sessions,
                     failed_sessions: row.measures.failed_sessions,
+                    distinct_successful_sessions: row.measures.distinct_successful_sessions,
+                    distinct_failed_sessions: row.measures.distinct_failed_sessions,
                 })
                 .collect(),
             conflicts: store
@@ -172,13 +193,14 @@ impl Summary {
                     dropped: c.dropped.to_string(),
                 })
                 .collect(),
-            detail_mismatches: mismatches(store, dataset, &selection),
+            detail_mismatches: mismatches(loaded, &selection),
         }
     }
 }
 
 /// Selected policies whose failure details do not add up to their summary.
-fn mismatches(store: &ReportStore, dataset: &Dataset, selection: &Selection) -> Vec<MismatchRow> {
+fn mismatches(loaded: &Loaded, selection: &Selection) -> Vec<MismatchRow> {
+    let dataset: &Dataset = loaded.dataset();
     dataset
         .policies
         .iter()
@@ -186,7 +208,7 @@ fn mismatches(store: &ReportStore, dataset: &Dataset, selection: &Selection) -> 
         .filter(|(p, policy)| selection.policies[*p] && policy.failed != policy.detail_failed)
         .map(|(_, policy)| {
             let report = dataset.report_of(policy);
-            let source = dataset.source(store, report);
+            let source = loaded.source_of(report);
             MismatchRow {
                 source,
                 report_id: dataset.text(report.report_id).to_string(),

@@ -4,6 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
+use rustls::pki_types::CertificateDer;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 /// What one certificate says about itself.
@@ -125,12 +126,27 @@ pub enum CertProblem {
     Other(String),
 }
 
+impl CertProblem {
+    /// What is wrong, in words.
+    pub fn detail(&self) -> &str {
+        match self {
+            CertProblem::Untrusted(d)
+            | CertProblem::Expired(d)
+            | CertProblem::NotYetValid(d)
+            | CertProblem::NameMismatch(d)
+            | CertProblem::Other(d) => d,
+        }
+    }
+}
+
 /// The certificate chain a server presented, and what is wrong with it.
 #[derive(Clone, Debug, Default)]
 pub struct CertCheck {
     /// Leaf first. A certificate that does not parse is left out.
     pub chain: Vec<CertInfo>,
     pub problems: Vec<CertProblem>,
+    /// The chain as sent, leaf first, for matching against TLSA records.
+    pub der: Vec<CertificateDer<'static>>,
 }
 
 impl CertCheck {

@@ -1,6 +1,6 @@
-//! What the checker talks to: the DNS server, the trusted roots, the ports, the
-//! timeout and the clock. The defaults are those of a sending MTA on the Internet;
-//! tests point every knob at local servers.
+//! What the checker talks to: the DNS server, the trusted roots, the DNSSEC trust
+//! anchor, the ports, the timeout and the clock. The defaults are those of a sending
+//! MTA on the Internet; tests point every knob at local servers.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +17,20 @@ pub enum Roots {
     PemFile(PathBuf),
     /// Only the certificates of this PEM text.
     Pem(String),
+}
+
+/// Where DNSSEC validation of the DANE lookups starts (RFC 4035 §4.3).
+#[derive(Clone, Debug, Default)]
+pub enum TrustAnchor {
+    /// The root zone's key-signing keys built into hickory (key tags 20326 and
+    /// 38696).
+    #[default]
+    IanaRoot,
+    /// DNSKEY or DS records in zone-file presentation format, as in unbound's
+    /// `root.key`, read from this file.
+    File(PathBuf),
+    /// The same records as text.
+    Text(String),
 }
 
 /// The time against which certificate dates are checked.
@@ -43,6 +57,7 @@ pub struct CheckConfig {
     /// The DNS server every query goes to; `None` uses the system's resolvers.
     pub dns_server: Option<SocketAddr>,
     pub roots: Roots,
+    pub trust_anchor: TrustAnchor,
     /// The port of the policy host (443 on the Internet).
     pub https_port: u16,
     /// The SMTP port of the MX hosts (25 on the Internet).
@@ -60,6 +75,7 @@ impl Default for CheckConfig {
         CheckConfig {
             dns_server: None,
             roots: Roots::WebPki,
+            trust_anchor: TrustAnchor::IanaRoot,
             https_port: 443,
             smtp_port: 25,
             timeout: Duration::from_secs(10),

@@ -1,9 +1,10 @@
-//! What every step of a check shares: the resolver, the TLS client, the
-//! configuration, the progress callback and the cancel flag.
+//! What every step of a check shares: the resolver, the trust anchor, the TLS
+//! client, the configuration, the progress callback and the cancel flag.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::anchor::Anchor;
 use super::config::CheckConfig;
 use super::dns::Dns;
 use super::error::CheckError;
@@ -16,6 +17,9 @@ pub type ProgressFn<'a> = dyn FnMut(Step, &str) + 'a;
 
 pub(crate) struct Context<'a> {
     pub(crate) dns: Dns,
+    /// Read before the first lookup, so that a bad anchor file stops the check
+    /// at once.
+    pub(crate) anchor: Anchor,
     pub(crate) tls: TlsClient,
     pub(crate) config: &'a CheckConfig,
     progress: RefCell<&'a mut ProgressFn<'a>>,
@@ -30,6 +34,7 @@ impl<'a> Context<'a> {
     ) -> Result<Context<'a>, CheckError> {
         Ok(Context {
             dns: Dns::new(config)?,
+            anchor: Anchor::read(&config.trust_anchor)?,
             tls: TlsClient::new(&config.roots, config.clock)?,
             config,
             progress: RefCell::new(progress),

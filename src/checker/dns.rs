@@ -4,6 +4,7 @@
 //! reports a DNS error as "no policy" misleads (RFC 8461 §3.1, §5).
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use hickory_resolver::config::{
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::dnssec::rdata::{DNSKEY, DNSSECRData};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 use tokio::runtime::Runtime;
@@ -77,6 +79,27 @@ pub struct MxRecord {
     pub exchange: String,
 }
 
+impl MxRecord {
+    pub(crate) fn of(data: &RData) -> Option<MxRecord> {
+        match data {
+            RData::MX(mx) => Some(MxRecord {
+                preference: mx.preference,
+                exchange: without_root_dot(&mx.exchange),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The address of an A or AAAA record.
+pub(crate) fn address_of(data: &RData) -> Option<IpAddr> {
+    match data {
+        RData::A(a) => Some(IpAddr::V4(a.0)),
+        RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
+        _ => None,
+    }
+}
+
 /// A resolver with its own single-threaded runtime, so that the rest of the
 /// checker stays blocking.
 pub struct Dns {
@@ -140,26 +163,33 @@ impl Dns {
         })
     }
 
+    /// Whether the resolver knows the root zone: one that says even `.` does not
+    /// exist (or cannot answer for it) is broken, filtering or offline, and its
+    /// NXDOMAIN for a domain says nothing about the domain.
+    pub fn knows_the_root(&self) -> bool {
+        matches!(
+            self.lookup("", RecordType::NS, |_| Some(())),
+            Lookup::Found(_) | Lookup::NoData(_)
+        )
+    }
+
     pub fn mx(&self, name: &str) -> Lookup<MxRecord> {
-        self.lookup(name, RecordType::MX, |data| match data {
-            RData::MX(mx) => Some(MxRecord {
-                preference: mx.preference,
-                exchange: without_root_dot(&mx.exchange),
-            }),
+        self.lookup(name, RecordType::MX, MxRecord::of)
+    }
+
+    /// The DNSKEY records of a zone, unvalidated: what a DS trust anchor is
+    /// matched against.
+    pub fn dnskeys(&self, zone: &str) -> Lookup<DNSKEY> {
+        self.lookup(zone, RecordType::DNSKEY, |data| match data {
+            RData::DNSSEC(DNSSECRData::DNSKEY(key)) => Some(key.clone()),
             _ => None,
         })
     }
 
     /// The A and then the AAAA records of a host. Found when either family is.
     pub fn addresses(&self, host: &str) -> Lookup<IpAddr> {
-        let v4 = self.lookup(host, RecordType::A, |data| match data {
-            RData::A(a) => Some(IpAddr::V4(a.0)),
-            _ => None,
-        });
-        let v6 = self.lookup(host, RecordType::AAAA, |data| match data {
-            RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
-            _ => None,
-        });
+        let v4 = self.lookup(host, RecordType::A, address_of);
+        let v6 = self.lookup(host, RecordType::AAAA, address_of);
         merge_families(v4, v6)
     }
 
@@ -169,25 +199,36 @@ impl Dns {
         record_type: RecordType,
         convert: impl Fn(&RData) -> Option<T>,
     ) -> Lookup<T> {
-        let fqdn = match Name::from_ascii(format!("{name}.")) {
+        let fqdn = match fqdn(name) {
             Ok(fqdn) => fqdn,
-            Err(e) => return Lookup::Failed(format!("{name:?} is not a DNS name: {e}")),
+            Err(error) => return Lookup::Failed(error),
         };
-        let future = self.resolver.lookup(fqdn, record_type);
-        let result = self
-            .runtime
-            .block_on(async { tokio::time::timeout(self.limit, future).await });
-        match result {
-            Ok(Ok(lookup)) => {
+        match self.run(self.resolver.lookup(fqdn, record_type)) {
+            Some(Ok(lookup)) => {
                 self.reach.borrow_mut().answered = true;
                 found(lookup.answers(), record_type, convert)
             }
-            Ok(Err(error)) => self.failure(name, record_type, &error),
-            Err(_) => self.unanswered(format!(
-                "{record_type} {name}: no answer within {:?}",
-                self.limit
-            )),
+            Some(Err(error)) => self.failure(name, record_type, &error),
+            None => self.unanswered(self.no_answer(name, record_type)),
         }
+    }
+
+    /// Runs `future` on the resolver's runtime; `None` when the lookup limit
+    /// passed first.
+    pub(crate) fn run<F: Future>(&self, future: F) -> Option<F::Output> {
+        self.runtime
+            .block_on(async { tokio::time::timeout(self.limit, future).await })
+            .ok()
+    }
+
+    /// What a lookup that hit the limit says.
+    pub(crate) fn no_answer(&self, name: &str, record_type: RecordType) -> String {
+        format!("{record_type} {name}: no answer within {:?}", self.limit)
+    }
+
+    /// Enters the runtime, for setting up a client that spawns on it.
+    pub(crate) fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
+        self.runtime.enter()
     }
 
     fn failure<T>(&self, name: &str, record_type: RecordType, error: &NetError) -> Lookup<T> {
@@ -215,7 +256,9 @@ impl Dns {
     }
 }
 
-fn resolver_config(config: &CheckConfig) -> Result<(ResolverConfig, ResolverOpts), CheckError> {
+pub(crate) fn resolver_config(
+    config: &CheckConfig,
+) -> Result<(ResolverConfig, ResolverOpts), CheckError> {
     let Some(server) = config.dns_server else {
         return hickory_resolver::system_conf::read_system_conf()
             .map_err(|e| CheckError::Resolver(format!("reading the system configuration: {e}")));
@@ -263,7 +306,7 @@ fn found<T>(
     })
 }
 
-fn merge_families(v4: Lookup<IpAddr>, v6: Lookup<IpAddr>) -> Lookup<IpAddr> {
+pub(crate) fn merge_families(v4: Lookup<IpAddr>, v6: Lookup<IpAddr>) -> Lookup<IpAddr> {
     match (v4, v6) {
         (Lookup::Found(mut a), Lookup::Found(b)) => {
             a.records.extend(b.records);
@@ -277,8 +320,13 @@ fn merge_families(v4: Lookup<IpAddr>, v6: Lookup<IpAddr>) -> Lookup<IpAddr> {
     }
 }
 
+/// A name as the checker has it (no root dot) as a DNS name.
+pub(crate) fn fqdn(name: &str) -> Result<Name, String> {
+    Name::from_ascii(format!("{name}.")).map_err(|e| format!("{name:?} is not a DNS name: {e}"))
+}
+
 /// A name as shown to users: lower case, without the root dot.
-fn without_root_dot(name: &Name) -> String {
+pub(crate) fn without_root_dot(name: &Name) -> String {
     let text = name.to_ascii().to_ascii_lowercase();
     match text.strip_suffix('.') {
         Some(stripped) => stripped.to_string(),

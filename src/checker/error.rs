@@ -11,6 +11,12 @@ pub enum CheckError {
     CaFile { path: PathBuf, reason: String },
     #[error("the CA certificates hold no usable root: {0}")]
     NoRoots(String),
+    #[error("cannot read the trust anchor file {path}: {reason}")]
+    TrustAnchorFile { path: PathBuf, reason: String },
+    /// The anchor's records do not parse, hold no DNSKEY or DS record, or name
+    /// keys that the zone does not publish.
+    #[error("the trust anchor holds no usable key: {0}")]
+    TrustAnchor(String),
     #[error("cannot set up the DNS resolver: {0}")]
     Resolver(String),
     #[error("cannot set up the TLS client: {0}")]

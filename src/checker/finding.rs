@@ -45,6 +45,9 @@ pub enum Step {
     Mx,
     /// STARTTLS on each MX host (RFC 8461 §4.2, RFC 3207).
     Smtp,
+    /// DANE: the DNSSEC-validated TLSA records of each MX host, matched against
+    /// the certificates the hosts serve (RFC 7672).
+    Dane,
     /// The `_smtp._tls` TXT record (RFC 8460 §3).
     TlsRpt,
 }
@@ -58,6 +61,7 @@ impl Step {
             Step::Policy => "Policy file",
             Step::Mx => "MX records and policy",
             Step::Smtp => "STARTTLS on the MX hosts",
+            Step::Dane => "DANE (TLSA records of the MX hosts)",
             Step::TlsRpt => "TLS-RPT record (_smtp._tls TXT)",
         }
     }
@@ -82,6 +86,15 @@ pub mod result_type {
     /// §4.3.2.2: "the MTA-STS policy could not be authenticated using PKIX
     /// validation".
     pub const STS_WEBPKI_INVALID: &str = "sts-webpki-invalid";
+    /// §4.3.2.1: "a validation error in the TLSA record associated with a DANE
+    /// policy. None of the records in the RRset were found to be valid."
+    pub const TLSA_INVALID: &str = "tlsa-invalid";
+    /// §4.3.2.1: "no valid records were returned from the recursive resolver",
+    /// for a sender that validates DNSSEC.
+    pub const DNSSEC_INVALID: &str = "dnssec-invalid";
+    /// §4.3.2.1: the sender requires DANE for the domain, but "no
+    /// DNSSEC-validated TLSA records were present for the MX host".
+    pub const DANE_REQUIRED: &str = "dane-required";
 }
 
 /// One observation of the checker.

@@ -4,14 +4,17 @@
 //! proposes the records to publish.
 //!
 //! [`check`] is blocking and runs the steps in order: the `_mta-sts` record, the
-//! policy fetch, the policy file, the MX records, STARTTLS on each MX, the
-//! `_smtp._tls` record. Every network operation has the configured timeout, so a
-//! silent peer becomes a finding rather than a hang. The module depends on no GUI
-//! crate.
+//! policy fetch, the policy file, the MX records (and, validated with DNSSEC,
+//! their TLSA records), STARTTLS on each MX, the `_smtp._tls` record, and DANE:
+//! each MX host's certificate against its TLSA records (RFC 7672). Every network
+//! operation has the configured timeout, so a silent peer becomes a finding
+//! rather than a hang. The module depends on no GUI crate.
 
+mod anchor;
 mod cert;
 mod config;
 mod context;
+mod dane_match;
 mod dns;
 mod domain;
 mod error;
@@ -21,11 +24,13 @@ mod mx_pattern;
 pub mod policy;
 mod records;
 mod report;
+mod secure_dns;
 mod smtp;
 mod steps;
 pub mod sts_record;
 pub mod text;
 mod tls;
+mod tlsa;
 pub mod tlsrpt_record;
 mod txt_fields;
 mod verifier;
@@ -33,20 +38,25 @@ mod verifier;
 use std::sync::atomic::AtomicBool;
 
 pub use cert::CertInfo;
-pub use config::{CheckConfig, Clock, Roots};
+pub use config::{CheckConfig, Clock, Roots, TrustAnchor};
 pub use domain::Domain;
 pub use error::CheckError;
 pub use finding::{Finding, Severity, Step, result_type};
 pub use mx_pattern::MxPattern;
 pub use policy::{Mode, Policy};
-pub use records::{ProposedRecords, TxtRecord, propose};
-pub use report::{CheckReport, MtaStsState, MxState, PolicyState, Status, TlsRptState, Verdict};
+pub use records::{KeySlot, ProposedRecords, TlsaRecord, TxtRecord, propose};
+pub use report::{
+    CheckReport, DaneState, DaneStatus, MtaStsState, MxState, PolicyState, Status, TlsRptState,
+    Verdict,
+};
+pub use secure_dns::Dnssec;
+pub use steps::dane::Dane;
 pub use steps::starttls::{AddressResult, Starttls};
 pub use txt_fields::Diagnostic;
 
 use context::Context;
 use finding::Findings;
-use steps::{mx, policy_file, policy_host, starttls, sts_txt, tlsrpt};
+use steps::{dane, mx, policy_file, policy_host, starttls, sts_txt, tlsrpt};
 
 /// Checks `domain`. `progress` is called as each step and host starts; setting
 /// `cancel` stops the check at the next one with [`CheckError::Cancelled`].
@@ -67,24 +77,52 @@ pub fn check(
     let mx_hosts = run_step(Step::Mx, &mut all, |f| mx::run(&ctx, &domain, applied, f))?;
     // No answer to any lookup so far: the DNS server is down, not the domain.
     ctx.dns.ensure_reachable()?;
+    let dane_dns = dane::lookups(&ctx, &domain, mx_hosts.as_deref())?;
     let hosts = mx_hosts.as_deref().unwrap_or_default();
     let probes = run_step(Step::Smtp, &mut all, |f| smtp(&ctx, hosts, applied, f))?;
     let tls_rpt = run_step(Step::TlsRpt, &mut all, |f| tlsrpt::run(&ctx, &domain, f))?;
     cross_checks(&mta_sts, applied, &tls_rpt, &mut all);
+    let around = dane::Around {
+        domain: &domain,
+        mta_sts: &mta_sts,
+        rua: tls_rpt.rua.as_deref(),
+    };
+    let dane = run_step(Step::Dane, &mut all, |f| {
+        dane::run(&ctx, &dane_dns, &probes, &around, f)
+    })?;
+    // DANE is reported last, knowing TLS-RPT, but belongs before it.
+    all.sort_by_key(|f| f.step);
     let names: Option<Vec<String>> = mx_hosts
         .as_ref()
         .map(|hosts| hosts.iter().map(|h| h.host.clone()).collect());
     let now = config.clock.now();
-    let records = propose(&domain.ascii, names.as_deref(), tls_rpt.rua.as_deref(), now);
+    let mut records = propose(&domain.ascii, names.as_deref(), tls_rpt.rua.as_deref(), now);
+    records::add_tlsa(&mut records, &served_leaves(hosts, &probes));
     Ok(CheckReport {
         domain: domain.ascii,
         verdict: CheckReport::verdict_of(&all),
         mta_sts,
         tls_rpt: tls_rpt_state(tls_rpt),
-        mx: mx_states(mx_hosts.unwrap_or_default(), probes),
+        dane: dane.state,
+        mx: mx_states(mx_hosts.unwrap_or_default(), probes, dane.hosts),
         findings: all,
         records,
     })
+}
+
+/// Each probed host with the first leaf certificate it served.
+fn served_leaves<'a>(
+    hosts: &'a [mx::MxHost],
+    probes: &'a [Vec<starttls::Probed>],
+) -> Vec<(&'a str, &'a [u8])> {
+    hosts
+        .iter()
+        .zip(probes)
+        .filter_map(|(host, probed)| {
+            let leaf = probed.iter().find_map(|p| p.chain.first())?;
+            Some((host.host.as_str(), leaf.as_ref()))
+        })
+        .collect()
 }
 
 /// Runs one step with its own findings, then appends them.
@@ -161,7 +199,7 @@ fn smtp(
     hosts: &[mx::MxHost],
     policy: Option<&Policy>,
     f: &mut Findings,
-) -> Result<Vec<Vec<AddressResult>>, CheckError> {
+) -> Result<Vec<Vec<starttls::Probed>>, CheckError> {
     if ctx.config.no_smtp {
         f.add(
             "smtp-skipped",
@@ -220,12 +258,25 @@ fn tls_rpt_state(tls_rpt: tlsrpt::TlsRpt) -> TlsRptState {
     }
 }
 
-fn mx_states(hosts: Vec<mx::MxHost>, mut probes: Vec<Vec<AddressResult>>) -> Vec<MxState> {
+fn mx_states(
+    hosts: Vec<mx::MxHost>,
+    mut probes: Vec<Vec<starttls::Probed>>,
+    mut dane: Vec<dane::HostDane>,
+) -> Vec<MxState> {
     probes.resize(hosts.len(), Vec::new());
+    dane.resize(
+        hosts.len(),
+        dane::HostDane {
+            dnssec: None,
+            dane: Dane::Untested,
+            matched: None,
+        },
+    );
     hosts
         .into_iter()
-        .zip(probes)
-        .map(|(host, mut addresses)| {
+        .zip(probes.into_iter().zip(dane))
+        .map(|(host, (probed, dane))| {
+            let mut addresses: Vec<AddressResult> = probed.into_iter().map(|p| p.result).collect();
             for ip in host.addresses.iter().skip(addresses.len()) {
                 addresses.push(AddressResult {
                     ip: *ip,
@@ -239,6 +290,9 @@ fn mx_states(hosts: Vec<mx::MxHost>, mut probes: Vec<Vec<AddressResult>>) -> Vec
                 host: host.host,
                 preference: host.preference,
                 matches_policy: host.matches_policy,
+                dnssec: dane.dnssec,
+                dane: dane.dane,
+                tlsa_matched: dane.matched,
                 addresses,
             }
         })

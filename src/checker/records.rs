@@ -1,12 +1,15 @@
 //! The record generator: from the live MX hosts, the records to publish, ready to
 //! copy. Roll-out follows RFC 8461 §8.3: a `testing` policy first, with TLS
-//! reports (RFC 8460) to see what would fail, then `enforce`.
+//! reports (RFC 8460) to see what would fail, then `enforce`. For DANE, the
+//! `3 1 1` record of the key each MX host serves, beside a slot for the next key
+//! (RFC 7672 §4).
 
 use std::time::SystemTime;
 
 use serde::Serialize;
 
 use super::cert::to_datetime;
+use super::tlsa;
 
 /// `max_age` of the proposed testing policy: one day, so that mistakes expire.
 pub const TESTING_MAX_AGE: u64 = super::policy::MAX_AGE_SHORT;
@@ -33,8 +36,62 @@ pub struct ProposedRecords {
     /// The policy file once the reports show no failures.
     pub policy_enforce: String,
     pub tls_rpt_txt: TxtRecord,
+    /// DANE-EE `3 1 1` records for the MX hosts whose certificate was seen.
+    pub tlsa: Vec<TlsaRecord>,
     /// Remarks on the proposal, e.g. that the domain has a null MX.
     pub notes: Vec<String>,
+}
+
+/// A TLSA record to publish.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TlsaRecord {
+    /// `_25._tcp.<MX host>`.
+    pub name: String,
+    /// `3 1 1 <hex>`; for the next key, a slot to fill in.
+    pub value: String,
+    pub key: KeySlot,
+}
+
+/// Which key a proposed TLSA record is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeySlot {
+    /// The key the host serves now.
+    Current,
+    /// The key that will replace it: its record goes in before the key does.
+    Next,
+}
+
+/// The slot of the next key's record, to be filled in once the key exists.
+pub const NEXT_KEY_SLOT: &str = "3 1 1 <SHA-256 of the next key's SubjectPublicKeyInfo>";
+
+/// Adds the `3 1 1` records of the keys the MX hosts serve, `(host, leaf
+/// certificate)`, each with the slot for its next key.
+pub fn add_tlsa(records: &mut ProposedRecords, served: &[(&str, &[u8])]) {
+    for (host, leaf) in served {
+        let Some(digest) = tlsa::association(leaf, 1, 1) else {
+            continue;
+        };
+        let name = format!("_25._tcp.{host}");
+        records.tlsa.push(TlsaRecord {
+            name: name.clone(),
+            value: format!("3 1 1 {}", tlsa::hex(&digest)),
+            key: KeySlot::Current,
+        });
+        records.tlsa.push(TlsaRecord {
+            name,
+            value: NEXT_KEY_SLOT.to_string(),
+            key: KeySlot::Next,
+        });
+    }
+    if !records.tlsa.is_empty() {
+        records.notes.push(
+            "TLSA records count only in a DNSSEC-signed zone; make the next key now and \
+             publish its record beside the current one, TTLs before switching: \
+             openssl pkey -in next.key -pubout -outform DER | sha256sum"
+                .into(),
+        );
+    }
 }
 
 /// Proposes the records for `domain` (A-labels) with its live MX hosts: the
@@ -92,6 +149,7 @@ pub fn propose(
             name: format!("_smtp._tls.{domain}"),
             value: format!("v=TLSRPTv1; rua={rua}"),
         },
+        tlsa: Vec::new(),
         notes,
     }
 }

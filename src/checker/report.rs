@@ -5,6 +5,8 @@ use serde::Serialize;
 use super::finding::{Finding, Severity};
 use super::policy::{Mode, Policy};
 use super::records::ProposedRecords;
+use super::secure_dns::Dnssec;
+use super::steps::dane::Dane;
 use super::steps::starttls::{AddressResult, Starttls};
 
 /// The overall verdict: the worst severity among the findings.
@@ -47,6 +49,7 @@ pub struct CheckReport {
     pub verdict: Verdict,
     pub mta_sts: MtaStsState,
     pub tls_rpt: TlsRptState,
+    pub dane: DaneState,
     pub mx: Vec<MxState>,
     pub findings: Vec<Finding>,
     /// The records to publish.
@@ -90,6 +93,45 @@ pub struct TlsRptState {
     pub record: Option<String>,
 }
 
+/// DANE for the domain as a whole, from its MX hosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DaneStatus {
+    /// DANE senders authenticate every MX host with DNSSEC-validated TLSA records
+    /// (or would: a host not probed counts as long as nothing failed).
+    Valid,
+    /// No MX host has TLSA records.
+    Absent,
+    /// Some DANE sender fails: a bogus answer, a certificate no record matches,
+    /// only unusable records, or a host without TLSA beside hosts with them.
+    Invalid,
+    /// TLSA records exist, but not in DNSSEC-signed zones: senders ignore them.
+    Insecure,
+    /// TLSA records exist, but DNSSEC does not validate through the DNS server
+    /// used, so they could not be judged.
+    Untested,
+}
+
+impl DaneStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DaneStatus::Valid => "valid",
+            DaneStatus::Absent => "absent",
+            DaneStatus::Invalid => "invalid",
+            DaneStatus::Insecure => "insecure",
+            DaneStatus::Untested => "untested",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DaneState {
+    pub status: DaneStatus,
+    /// For `invalid`: the RFC 8460 result type DANE senders log (`dnssec-invalid`,
+    /// `tlsa-invalid` or `dane-required`).
+    pub tlsrpt_result_type: Option<&'static str>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MxState {
     pub host: String,
@@ -100,6 +142,13 @@ pub struct MxState {
     /// `failed` if any address failed, then `missing`, then `ok`; `untested`
     /// when no address could be tested.
     pub starttls: Starttls,
+    /// The DNSSEC status of the host's addresses and TLSA records (bogus, too,
+    /// when the MX records are); `null` beyond the hosts that were looked up, or
+    /// when DNSSEC does not validate through the DNS server used.
+    pub dnssec: Option<Dnssec>,
+    pub dane: Dane,
+    /// The TLSA record that matched the host's certificate, as published.
+    pub tlsa_matched: Option<String>,
     pub addresses: Vec<AddressResult>,
 }
 

@@ -67,7 +67,15 @@ impl Recorder {
             Ok(()) => Vec::new(),
             Err(error) => self.problems(&chain, end_entity, intermediates, name, &error),
         };
-        CertCheck { chain, problems }
+        let der = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|der| der.clone().into_owned())
+            .collect();
+        CertCheck {
+            chain,
+            problems,
+            der,
+        }
     }
 
     /// Tells the aspects apart: dates from the leaf, trust by verifying again at
@@ -134,7 +142,7 @@ fn is_name_error(error: &rustls::Error) -> bool {
     )
 }
 
-fn classify(error: &rustls::Error) -> CertProblem {
+pub(crate) fn classify(error: &rustls::Error) -> CertProblem {
     let text = error.to_string();
     match error {
         rustls::Error::InvalidCertificate(cert) => match cert {

@@ -1,7 +1,8 @@
 //! `tlsrpt-analyzer check`: the domain checker on the command line.
 //!
 //! Exit status: 0 when no finding is a failure, 1 when one is, 2 when the check
-//! could not run (bad arguments, unreadable CA file, no DNS server answering).
+//! could not run (bad arguments, unreadable CA or trust anchor file, no DNS server
+//! answering).
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::Context;
-use tlsrpt_analyzer::checker::{self, CheckConfig, Roots, Step};
+use tlsrpt_analyzer::checker::{self, CheckConfig, Roots, Step, TrustAnchor};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Format {
@@ -37,6 +38,10 @@ pub struct CheckArgs {
     /// Trust only the certificates of this PEM file instead of the WebPKI roots.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// Validate DNSSEC from the DNSKEY or DS records of this file (zone-file
+    /// format, as unbound's root.key) instead of the built-in root keys.
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
     /// Port of the policy host.
     #[arg(long, value_name = "N", default_value_t = 443)]
     pub https_port: u16,
@@ -57,6 +62,10 @@ impl CheckArgs {
         CheckConfig {
             dns_server: self.dns_server,
             roots: self.ca_file.clone().map_or(Roots::WebPki, Roots::PemFile),
+            trust_anchor: self
+                .trust_anchor
+                .clone()
+                .map_or(TrustAnchor::IanaRoot, TrustAnchor::File),
             https_port: self.https_port,
             smtp_port: self.smtp_port,
             timeout: Duration::from_secs_f64(self.timeout),

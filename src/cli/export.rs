@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use tlsrpt_analyzer::analysis::{Dataset, Dimension};
-use tlsrpt_analyzer::export::{TableFormat, export_all};
+use tlsrpt_analyzer::analysis::Dimension;
+use tlsrpt_analyzer::export::{ExportSpec, TableFormat, export_all};
 
-use super::filter::FilterArgs;
+use super::filter::{CsvArgs, FilterArgs};
 use super::load::InputArgs;
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -30,13 +30,14 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
+    pub csv: CsvArgs,
+    #[command(flatten)]
     pub inputs: InputArgs,
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     super::filter::exit_if_too_many_dimensions(&args.by);
-    let store = args.inputs.load();
-    let dataset = Dataset::from_store(&store);
+    let loaded = args.inputs.load();
     let formats: &[TableFormat] = match args.format {
         ExportFormat::Csv => &[TableFormat::Csv],
         ExportFormat::Json => &[TableFormat::Json],
@@ -46,23 +47,22 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
         .then(|| args.by.clone())
         .into_iter()
         .collect();
-    let written = export_all(
-        &args.out,
-        &store,
-        &dataset,
-        &args.filter.filter(),
-        &extra,
+    let spec = ExportSpec {
+        filter: &args.filter.filter(),
+        extra: &extra,
         formats,
-    )
-    .with_context(|| format!("exporting to {}", args.out.display()))?;
+        cells: args.csv.cells(),
+    };
+    let written = export_all(&args.out, &loaded, &spec)
+        .with_context(|| format!("exporting to {}", args.out.display()))?;
     eprintln!(
         "wrote {} files to {} ({} reports, {} problems)",
         written.len(),
         args.out.display(),
-        dataset.reports.len(),
-        store.problems().len()
+        loaded.dataset().reports.len(),
+        loaded.problems().len()
     );
     // The process ends here: freeing every report one by one would only delay it.
-    std::mem::forget((store, dataset));
+    std::mem::forget(loaded);
     Ok(())
 }

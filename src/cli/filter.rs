@@ -2,6 +2,27 @@
 
 use chrono::NaiveDate;
 use tlsrpt_analyzer::analysis::{Dimension, Filter, MAX_DIMENSIONS};
+use tlsrpt_analyzer::export::CsvCells;
+
+/// How CSV cells are written.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct CsvArgs {
+    /// Write CSV cells exactly as in the reports, also those beginning with =, +,
+    /// -, @, a tab or a carriage return, which a spreadsheet runs as formulas (by
+    /// default such a cell gets a leading '). For scripts, not spreadsheets.
+    #[arg(long)]
+    pub raw_csv: bool,
+}
+
+impl CsvArgs {
+    pub fn cells(&self) -> CsvCells {
+        if self.raw_csv {
+            CsvCells::Raw
+        } else {
+            CsvCells::Neutralized
+        }
+    }
+}
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct FilterArgs {
@@ -32,21 +53,17 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
+    /// The filter as given: how names match (exactly, then ignoring ASCII case) is
+    /// the filter's own rule.
     pub fn filter(&self) -> Filter {
-        let lower = |values: &[String]| {
-            values
-                .iter()
-                .map(|v| v.trim().to_ascii_lowercase())
-                .collect()
-        };
         Filter {
             from: self.from,
             to: self.to,
-            policy_domains: lower(&self.domains),
+            policy_domains: self.domains.clone(),
             organizations: self.organizations.clone(),
-            policy_types: lower(&self.policy_types),
+            policy_types: self.policy_types.clone(),
             result_types: self.result_types.clone(),
-            mx_hosts: lower(&self.mx_hosts),
+            mx_hosts: self.mx_hosts.clone(),
             text: self.search.clone().unwrap_or_default(),
         }
     }

@@ -4,5 +4,6 @@
 pub mod check;
 pub mod export;
 pub mod filter;
+pub mod library;
 pub mod load;
 pub mod summary;

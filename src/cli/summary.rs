@@ -3,10 +3,10 @@
 use std::io::Write;
 
 use anyhow::Context;
-use tlsrpt_analyzer::analysis::{Dataset, Dimension, Summary, group_by, select};
+use tlsrpt_analyzer::analysis::{Dimension, Summary, group_by, select};
 use tlsrpt_analyzer::export::{TableFormat, group_table_text, summary_table, write_group};
 
-use super::filter::FilterArgs;
+use super::filter::{CsvArgs, FilterArgs};
 use super::load::InputArgs;
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -27,6 +27,8 @@ pub struct SummaryArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     #[command(flatten)]
+    pub csv: CsvArgs,
+    #[command(flatten)]
     pub inputs: InputArgs,
 }
 
@@ -34,20 +36,20 @@ pub struct SummaryArgs {
 /// table grouped by those dimensions (no dimension: one row of totals).
 pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
     super::filter::exit_if_too_many_dimensions(&args.by);
-    let store = args.inputs.load();
-    let dataset = Dataset::from_store(&store);
+    let loaded = args.inputs.load();
+    let dataset = loaded.dataset();
     let filter = args.filter.filter();
     let mut out = Vec::new();
     let grouped = !args.by.is_empty() || matches!(args.format, Format::Csv);
     if grouped {
-        let table = group_by(&dataset, &select(&dataset, &filter), &args.by);
+        let table = group_by(dataset, &select(dataset, &filter), &args.by);
         match args.format {
             Format::Table => out.extend(group_table_text(&table).into_bytes()),
-            Format::Csv => write_group(&table, TableFormat::Csv, &mut out)?,
-            Format::Json => write_group(&table, TableFormat::Json, &mut out)?,
+            Format::Csv => write_group(&table, TableFormat::Csv, args.csv.cells(), &mut out)?,
+            Format::Json => write_group(&table, TableFormat::Json, args.csv.cells(), &mut out)?,
         }
     } else {
-        let summary = Summary::filtered(&store, &dataset, &filter);
+        let summary = Summary::filtered(&loaded, &filter);
         match args.format {
             Format::Json => {
                 serde_json::to_writer_pretty(&mut out, &summary).context("serializing summary")?;
@@ -61,6 +63,6 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
         .write_all(&out)
         .context("writing to standard output")?;
     // The process ends here: freeing every report one by one would only delay it.
-    std::mem::forget((store, dataset));
+    std::mem::forget(loaded);
     Ok(())
 }

@@ -51,6 +51,19 @@ pub fn chart_png(chart: &Chart, path: &Path) -> Result<(), ChartError> {
     root.present().map_err(error)
 }
 
+/// Draws a chart into RGB pixels (3 bytes each, rows from the top) of `size`: the
+/// picture of a PNG, without the file.
+pub fn chart_pixels(chart: &Chart, size: (u32, u32)) -> Result<Vec<u8>, ChartError> {
+    register_font();
+    let mut pixels = vec![0; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        draw(&root, chart)?;
+        root.present().map_err(error)?;
+    }
+    Ok(pixels)
+}
+
 /// Writes a chart to `path` as PNG or SVG, by its extension (SVG unless `.png`).
 pub fn write_chart(chart: &Chart, path: &Path) -> Result<(), ChartError> {
     let png = path
@@ -74,61 +87,95 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(96, 125, 139),
 ];
 
+/// Width of the legend column right of the plot: a legend never covers data.
+const LEGEND_WIDTH: u32 = 300;
+
+/// A legend entry: its text and colour.
+type Entry = (String, RGBColor);
+
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE).map_err(error)?;
-    match &chart.data {
-        ChartData::DailyBars { days, series } => draw_daily_bars(root, chart, days, series),
+    let root = root
+        .titled(&chart.title, ("sans-serif", 24))
+        .map_err(error)?;
+    let width = root.dim_in_pixel().0;
+    let (plot, legend_area) = root.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let labels = chart.data.bucket_labels();
+    let entries = match &chart.data {
+        ChartData::TimeBars { series, .. } => draw_time_bars(&plot, chart, &labels, series)?,
         ChartData::CategoryBars { categories, series } => {
-            draw_category_bars(root, chart, categories, series)
+            draw_category_bars(&plot, chart, categories, series)?
         }
-        ChartData::DailyLines {
-            days,
+        ChartData::TimeLines {
             lines,
             percent,
-        } => draw_daily_lines(root, chart, days, lines, *percent),
-    }
+            bands,
+            ..
+        } => draw_time_lines(&plot, chart, &labels, lines, *percent, bands)?,
+    };
+    draw_legend(&legend_area, &entries)
 }
 
-fn day_label(days: &[chrono::NaiveDate], x: f64) -> String {
-    let i = x.round();
-    if i < 0.0 {
-        return String::new();
-    }
-    days.get(i as usize)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
-fn draw_daily_bars<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Chart,
-    days: &[chrono::NaiveDate],
-    series: &[crate::analysis::Series<Option<f64>>],
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
-    let top = (0..days.len())
+    for (i, (name, color)) in entries.iter().enumerate() {
+        let y = 24 + i as i32 * 22;
+        area.draw(&Rectangle::new([(8, y - 6), (22, y + 6)], color.filled()))
+            .map_err(error)?;
+        area.draw(&Text::new(
+            short(name, 40),
+            (30, y - 8),
+            ("sans-serif", 15).into_font(),
+        ))
+        .map_err(error)?;
+    }
+    Ok(())
+}
+
+fn bucket_label(labels: &[String], x: f64) -> String {
+    let i = x.round();
+    if i < 0.0 || (x - i).abs() > 0.01 {
+        return String::new();
+    }
+    labels.get(i as usize).cloned().unwrap_or_default()
+}
+
+fn draw_time_bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    labels: &[String],
+    series: &[crate::analysis::Series<Option<f64>>],
+) -> Result<Vec<Entry>, ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let top = (0..labels.len())
         .map(|i| series.iter().filter_map(|s| s.values[i]).sum::<f64>())
         .fold(1.0, f64::max);
     let mut ctx = ChartBuilder::on(root)
-        .caption(&chart.title, ("sans-serif", 24))
         .margin(16)
         .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(-0.5..days.len().max(1) as f64 - 0.5, 0.0..top * 1.05)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-0.5..labels.len().max(1) as f64 - 0.5, 0.0..top * 1.05)
         .map_err(error)?;
     ctx.configure_mesh()
         .x_labels(8)
-        .x_label_formatter(&|x| day_label(days, *x))
+        .x_label_formatter(&|x| bucket_label(labels, *x))
+        .y_label_formatter(&|y| thousands(*y))
         .y_desc(&chart.y_label)
         .draw()
         .map_err(error)?;
-    let mut base = vec![0.0; days.len()];
-    for (s, color) in series.iter().zip(PALETTE) {
+    let mut base = vec![0.0; labels.len()];
+    let mut entries = Vec::new();
+    for (s, color) in series.iter().zip(palette(series.len())) {
         let bars: Vec<(f64, f64, f64)> = s
             .values
             .iter()
@@ -143,11 +190,10 @@ where
                 Rectangle::new([(x - 0.4, *y0), (x + 0.4, *y1)], color.filled())
             }),
         )
-        .map_err(error)?
-        .label(s.name.as_str())
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+        .map_err(error)?;
+        entries.push((s.name.clone(), color));
     }
-    legend(&mut ctx)
+    Ok(entries)
 }
 
 fn draw_category_bars<DB: DrawingBackend>(
@@ -155,7 +201,7 @@ fn draw_category_bars<DB: DrawingBackend>(
     chart: &Chart,
     categories: &[String],
     series: &[crate::analysis::Series<f64>],
-) -> Result<(), ChartError>
+) -> Result<Vec<Entry>, ChartError>
 where
     DB::ErrorType: 'static,
 {
@@ -164,7 +210,6 @@ where
         .fold(1.0, f64::max);
     let n = categories.len().max(1) as f64;
     let mut ctx = ChartBuilder::on(root)
-        .caption(&chart.title, ("sans-serif", 24))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(260)
@@ -182,11 +227,13 @@ where
                 .map(|c| short(c, 36))
                 .unwrap_or_default()
         })
+        .x_label_formatter(&|x| thousands(*x))
         .x_desc(&chart.y_label)
         .draw()
         .map_err(error)?;
     let mut base = vec![0.0; categories.len()];
-    for (s, color) in series.iter().zip(PALETTE) {
+    let mut entries = Vec::new();
+    for (s, color) in series.iter().zip(palette(series.len())) {
         let bars: Vec<(f64, f64, f64)> = s
             .values
             .iter()
@@ -201,25 +248,25 @@ where
                 Rectangle::new([(*x0, y - 0.4), (*x1, y + 0.4)], color.filled())
             }),
         )
-        .map_err(error)?
-        .label(s.name.as_str())
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+        .map_err(error)?;
+        entries.push((s.name.clone(), color));
     }
-    legend(&mut ctx)
+    Ok(entries)
 }
 
-fn draw_daily_lines<DB: DrawingBackend>(
+fn draw_time_lines<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
-    days: &[chrono::NaiveDate],
+    labels: &[String],
     lines: &[crate::analysis::Series<Option<f64>>],
     percent: bool,
-) -> Result<(), ChartError>
+    bands: &[f64],
+) -> Result<Vec<Entry>, ChartError>
 where
     DB::ErrorType: 'static,
 {
     let top = if percent {
-        1.0
+        100.0
     } else {
         lines
             .iter()
@@ -228,28 +275,38 @@ where
             .fold(1.0, f64::max)
     };
     let mut ctx = ChartBuilder::on(root)
-        .caption(&chart.title, ("sans-serif", 24))
         .margin(16)
         .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(-0.5..days.len().max(1) as f64 - 0.5, 0.0..top * 1.05)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-0.5..labels.len().max(1) as f64 - 0.5, 0.0..top * 1.05)
         .map_err(error)?;
     ctx.configure_mesh()
         .x_labels(8)
-        .x_label_formatter(&|x| day_label(days, *x))
+        .x_label_formatter(&|x| bucket_label(labels, *x))
         .y_label_formatter(&|y| {
             if percent {
-                format!("{:.0} %", y * 100.0)
+                format!("{y:.0} %")
             } else {
-                format!("{y:.0}")
+                thousands(*y)
             }
         })
         .y_desc(&chart.y_label)
         .draw()
         .map_err(error)?;
-    for (line, color) in lines.iter().zip(PALETTE.iter().cycle()) {
-        let color = *color;
-        // A day without a report breaks the line.
+    let right = labels.len().max(1) as f64 - 0.5;
+    for &band in bands {
+        let grey = RGBColor(120, 120, 120);
+        ctx.draw_series(DashedLineSeries::new(
+            [(-0.5, band), (right, band)],
+            6,
+            4,
+            grey.stroke_width(1),
+        ))
+        .map_err(error)?;
+    }
+    let mut entries = Vec::new();
+    for (line, color) in lines.iter().zip(palette(lines.len())) {
+        // A bucket without a report breaks the line.
         for segment in segments(&line.values) {
             ctx.draw_series(LineSeries::new(segment, color.stroke_width(2)))
                 .map_err(error)?;
@@ -265,11 +322,24 @@ where
                 .into_iter()
                 .map(|p| Circle::new(p, 2, color.filled())),
         )
-        .map_err(error)?
-        .label(short(&line.name, 60))
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], color.stroke_width(2)));
+        .map_err(error)?;
+        entries.push((line.name.clone(), color));
     }
-    legend(&mut ctx)
+    Ok(entries)
+}
+
+/// Colours for `n` series, cycling through the palette.
+fn palette(n: usize) -> impl Iterator<Item = RGBColor> {
+    PALETTE.iter().copied().cycle().take(n)
+}
+
+/// An axis number: whole ones with thin spaces between thousands, as the app
+/// shows them.
+fn thousands(value: f64) -> String {
+    if value < 0.0 || value.fract().abs() > 1e-9 || value >= u128::MAX as f64 {
+        return format!("{value:.1}");
+    }
+    super::text::thousands(value as u128)
 }
 
 /// Runs of consecutive present values, as points.
@@ -287,20 +357,6 @@ fn segments(values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
         out.push(current);
     }
     out
-}
-
-fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
-    ctx: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-) -> Result<(), ChartError>
-where
-    DB::ErrorType: 'static,
-{
-    ctx.configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(error)
 }
 
 fn short(text: &str, max: usize) -> String {

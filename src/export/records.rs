@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use crate::analysis::{Dataset, DomainHealth, GroupTable, Point, Selection, Sym};
-use crate::ingest::ReportStore;
+use crate::analysis::{DomainHealth, GroupTable, Point, Selection};
+use crate::library::{Loaded, Sym};
+use crate::report::SessionSum;
 
 /// A failure detail with every column of its report and policy repeated.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -41,9 +42,9 @@ pub struct ReportRecord {
     /// Policy domains of the report's selected policies, space-separated.
     pub policy_domains: String,
     pub policies: u64,
-    pub successful_sessions: u64,
-    pub failed_sessions: u64,
-    pub detail_failed_sessions: u64,
+    pub successful_sessions: SessionSum,
+    pub failed_sessions: SessionSum,
+    pub detail_failed_sessions: SessionSum,
     pub source: String,
 }
 
@@ -52,11 +53,11 @@ pub struct ReportRecord {
 pub struct SeriesRecord {
     pub start: String,
     pub reports: u64,
-    pub successful_sessions: u64,
-    pub failed_sessions: u64,
-    pub total_sessions: u64,
+    pub successful_sessions: SessionSum,
+    pub failed_sessions: SessionSum,
+    pub total_sessions: SessionSum,
     pub success_rate: Option<f64>,
-    pub detail_failed_sessions: u64,
+    pub detail_failed_sessions: SessionSum,
 }
 
 /// One policy domain's health.
@@ -64,12 +65,12 @@ pub struct SeriesRecord {
 pub struct HealthRecord {
     pub policy_domain: String,
     pub reports: u64,
-    pub successful_sessions: u64,
-    pub failed_sessions: u64,
+    pub successful_sessions: SessionSum,
+    pub failed_sessions: SessionSum,
     pub failure_share: Option<f64>,
     pub grade: String,
     pub top_result_type: String,
-    pub top_result_type_sessions: u64,
+    pub top_result_type_sessions: SessionSum,
     pub top_result_type_sender: String,
 }
 
@@ -129,7 +130,7 @@ pub const HEALTH_COLUMNS: [&str; 9] = [
 ];
 
 /// The measure columns of a grouped table, after the dimension columns.
-pub const MEASURE_COLUMNS: [&str; 9] = [
+pub const MEASURE_COLUMNS: [&str; 11] = [
     "reports",
     "successful_sessions",
     "failed_sessions",
@@ -139,11 +140,55 @@ pub const MEASURE_COLUMNS: [&str; 9] = [
     "detail_share",
     "first_day",
     "last_day",
+    "distinct_successful_sessions",
+    "distinct_failed_sessions",
 ];
+
+/// One cell of a grouped table, typed: JSON writes counts and rates as numbers
+/// and empty measures as `null`; CSV writes them as text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupCell {
+    /// A dimension's value, or a first/last day.
+    Text(String),
+    Count(SessionSum),
+    /// A rate or share, a fraction from 0 to 1.
+    Fraction(f64),
+    /// A measure the table has not (session counts of a detail table, the rate of
+    /// a group without sessions).
+    Empty,
+}
+
+impl GroupCell {
+    /// The cell as CSV text.
+    pub fn text(&self) -> String {
+        match self {
+            GroupCell::Text(text) => text.clone(),
+            GroupCell::Count(n) => n.to_string(),
+            GroupCell::Fraction(f) => f.to_string(),
+            GroupCell::Empty => String::new(),
+        }
+    }
+}
+
+impl Serialize for GroupCell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            GroupCell::Text(text) => s.serialize_str(text),
+            GroupCell::Count(n) => s.serialize_u128(*n),
+            // Whole fractions (0 and 1) as integers, as the JSON tables have
+            // always written them.
+            GroupCell::Fraction(f) if f.fract() == 0.0 && (0.0..=1.0).contains(f) => {
+                s.serialize_u64(*f as u64)
+            }
+            GroupCell::Fraction(f) => s.serialize_f64(*f),
+            GroupCell::Empty => s.serialize_none(),
+        }
+    }
+}
 
 /// The cells of a grouped table: header, then one row per group. Session columns
 /// are empty in tables grouped by a detail dimension.
-pub fn group_rows(table: &GroupTable) -> (Vec<String>, Vec<Vec<String>>) {
+pub fn group_rows(table: &GroupTable) -> (Vec<String>, Vec<Vec<GroupCell>>) {
     let header: Vec<String> = table
         .key_columns()
         .into_iter()
@@ -151,48 +196,47 @@ pub fn group_rows(table: &GroupTable) -> (Vec<String>, Vec<Vec<String>>) {
         .map(String::from)
         .collect();
     let sessions = table.has_session_counts();
+    let count = |n: SessionSum| {
+        if sessions {
+            GroupCell::Count(n)
+        } else {
+            GroupCell::Empty
+        }
+    };
+    let fraction = |f: Option<f64>| f.map_or(GroupCell::Empty, GroupCell::Fraction);
+    let date = |d: Option<chrono::NaiveDate>| {
+        d.map_or(GroupCell::Empty, |d| {
+            GroupCell::Text(d.format("%Y-%m-%d").to_string())
+        })
+    };
     let rows = table
         .rows
         .iter()
         .map(|row| {
             let m = &row.measures;
-            let count = |n: u64| {
-                if sessions {
-                    n.to_string()
-                } else {
-                    String::new()
-                }
-            };
-            let mut cells = row.labels.clone();
+            let mut cells: Vec<GroupCell> =
+                row.labels.iter().cloned().map(GroupCell::Text).collect();
             cells.extend([
-                m.reports.to_string(),
+                GroupCell::Count(SessionSum::from(m.reports)),
                 count(m.successful_sessions),
                 count(m.failed_sessions),
                 count(m.total_sessions()),
                 if sessions {
-                    float(m.success_rate())
+                    fraction(m.success_rate())
                 } else {
-                    String::new()
+                    GroupCell::Empty
                 },
-                m.detail_failed_sessions.to_string(),
-                float(table.detail_share(row)),
+                GroupCell::Count(m.detail_failed_sessions),
+                fraction(table.detail_share(row)),
                 date(m.first_date()),
                 date(m.last_date()),
+                count(m.distinct_successful_sessions),
+                count(m.distinct_failed_sessions),
             ]);
             cells
         })
         .collect();
     (header, rows)
-}
-
-fn float(value: Option<f64>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
-}
-
-fn date(value: Option<chrono::NaiveDate>) -> String {
-    value
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
 }
 
 fn rfc3339(unix: i64) -> String {
@@ -202,11 +246,8 @@ fn rfc3339(unix: i64) -> String {
 }
 
 /// Every selected failure detail, in input order.
-pub fn failure_detail_records(
-    store: &ReportStore,
-    dataset: &Dataset,
-    selection: &Selection,
-) -> Vec<FailureDetailRecord> {
+pub fn failure_detail_records(loaded: &Loaded, selection: &Selection) -> Vec<FailureDetailRecord> {
+    let dataset = loaded.dataset();
     let text = |sym: Sym| dataset.text(sym).to_string();
     let mut records = Vec::new();
     for (d, detail) in dataset.details.iter().enumerate() {
@@ -233,18 +274,15 @@ pub fn failure_detail_records(
             failed_session_count: detail.failed_session_count,
             failure_reason_code: text(detail.failure_reason_code),
             additional_information: text(detail.additional_information),
-            source: dataset.source(store, report),
+            source: loaded.source_of(report),
         });
     }
     records
 }
 
 /// Every report with a selected policy, with the selected policies' totals.
-pub fn report_records(
-    store: &ReportStore,
-    dataset: &Dataset,
-    selection: &Selection,
-) -> Vec<ReportRecord> {
+pub fn report_records(loaded: &Loaded, selection: &Selection) -> Vec<ReportRecord> {
+    let dataset = loaded.dataset();
     let text = |sym: Sym| dataset.text(sym).to_string();
     let mut records = Vec::new();
     for (index, report) in dataset.reports.iter().enumerate() {
@@ -270,13 +308,16 @@ pub fn report_records(
             contact_info: text(report.contact_info),
             policy_domains: domains.join(" "),
             policies: selected.len() as u64,
-            successful_sessions: policies.clone().map(|p| p.successful).sum(),
-            failed_sessions: policies.clone().map(|p| p.failed).sum(),
+            successful_sessions: policies
+                .clone()
+                .map(|p| SessionSum::from(p.successful))
+                .sum(),
+            failed_sessions: policies.clone().map(|p| SessionSum::from(p.failed)).sum(),
             detail_failed_sessions: selected
                 .iter()
-                .map(|&p| selection.policy_detail_failed[p as usize])
+                .map(|&p| SessionSum::from(selection.policy_detail_failed[p as usize]))
                 .sum(),
-            source: dataset.source(store, report),
+            source: loaded.source_of(report),
         });
     }
     records

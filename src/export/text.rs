@@ -3,6 +3,21 @@
 use std::fmt::Write;
 
 use crate::analysis::Summary;
+use crate::report::SessionSum;
+
+/// A number with narrow no-break spaces between thousands (`1 562 388`), for the
+/// app's cards, tables and chart axes.
+pub fn thousands(n: impl Into<SessionSum>) -> String {
+    let digits = n.into().to_string();
+    let mut out = String::with_capacity(digits.len() * 2);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202F}');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// Renders a [`Summary`] as aligned plain-text tables.
 pub fn summary_table(s: &Summary) -> String {
@@ -116,7 +131,7 @@ pub fn summary_table(s: &Summary) -> String {
     out
 }
 
-fn percent(part: u64, total: u64) -> String {
+fn percent(part: SessionSum, total: SessionSum) -> String {
     if total == 0 {
         "-".into()
     } else {

@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::csv_cells::{CsvCells, write_csv};
 use super::records::*;
-use crate::analysis::{
-    Dataset, Dimension, Filter, GroupTable, Step, group_by, health, select, series,
-};
-use crate::ingest::ReportStore;
+use crate::analysis::{Dimension, Filter, GroupTable, Period, group_by, health, select, series};
+use crate::library::Loaded;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -43,23 +42,6 @@ impl TableFormat {
     }
 }
 
-/// Writes records as CSV with a header row, also when there are none.
-pub fn write_csv<T: Serialize>(
-    columns: &[&str],
-    records: &[T],
-    out: impl Write,
-) -> Result<(), ExportError> {
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(out);
-    writer.write_record(columns)?;
-    for record in records {
-        writer.serialize(record)?;
-    }
-    writer.flush().map_err(csv::Error::from)?;
-    Ok(())
-}
-
 /// Writes records as a JSON array of objects.
 pub fn write_json<T: Serialize>(records: &[T], mut out: impl Write) -> Result<(), ExportError> {
     serde_json::to_writer_pretty(&mut out, records)?;
@@ -70,60 +52,62 @@ pub fn write_json<T: Serialize>(records: &[T], mut out: impl Write) -> Result<()
 }
 
 /// Writes a grouped table as CSV.
-pub fn write_group_csv(table: &GroupTable, out: impl Write) -> Result<(), ExportError> {
+pub fn write_group_csv(
+    table: &GroupTable,
+    cells: CsvCells,
+    out: impl Write,
+) -> Result<(), ExportError> {
     let (header, rows) = group_rows(table);
     let columns: Vec<&str> = header.iter().map(String::as_str).collect();
-    write_csv(&columns, &rows, out)
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(GroupCell::text).collect())
+        .collect();
+    write_csv(&columns, &rows, cells, out)
 }
 
-/// A grouped table as JSON objects; empty cells become `null`, counts numbers.
-fn group_json(table: &GroupTable) -> Vec<serde_json::Value> {
+/// A grouped table as JSON objects, one per row, with the columns as keys.
+fn write_group_json(table: &GroupTable, out: impl Write) -> Result<(), ExportError> {
     let (header, rows) = group_rows(table);
-    let key_columns = table.key_columns().len();
-    rows.into_iter()
-        .map(|row| {
-            let object: serde_json::Map<String, serde_json::Value> = header
-                .iter()
-                .zip(row)
-                .enumerate()
-                .map(|(i, (column, cell))| {
-                    (column.clone(), json_cell(i < key_columns, column, cell))
-                })
-                .collect();
-            serde_json::Value::Object(object)
+    let objects: Vec<GroupObject> = rows
+        .iter()
+        .map(|cells| GroupObject {
+            columns: &header,
+            cells,
         })
-        .collect()
+        .collect();
+    write_json(&objects, out)
 }
 
-fn json_cell(is_key: bool, column: &str, cell: String) -> serde_json::Value {
-    use serde_json::Value;
-    if is_key || column == "first_day" || column == "last_day" {
-        return if cell.is_empty() && !is_key {
-            Value::Null
-        } else {
-            Value::String(cell)
-        };
+struct GroupObject<'a> {
+    columns: &'a [String],
+    cells: &'a [GroupCell],
+}
+
+impl Serialize for GroupObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        // Keys in name order, as the JSON tables have always had them.
+        let mut entries: Vec<(&String, &GroupCell)> = self.columns.iter().zip(self.cells).collect();
+        entries.sort_by_key(|(column, _)| *column);
+        let mut map = s.serialize_map(Some(entries.len()))?;
+        for (column, cell) in entries {
+            map.serialize_entry(column, cell)?;
+        }
+        map.end()
     }
-    if cell.is_empty() {
-        return Value::Null;
-    }
-    if let Ok(n) = cell.parse::<u64>() {
-        return Value::from(n);
-    }
-    cell.parse::<f64>()
-        .map(Value::from)
-        .unwrap_or(Value::String(cell))
 }
 
 /// Writes a grouped table in `format`.
 pub fn write_group(
     table: &GroupTable,
     format: TableFormat,
+    cells: CsvCells,
     out: impl Write,
 ) -> Result<(), ExportError> {
     match format {
-        TableFormat::Csv => write_group_csv(table, out),
-        TableFormat::Json => write_json(&group_json(table), out),
+        TableFormat::Csv => write_group_csv(table, cells, out),
+        TableFormat::Json => write_group_json(table, out),
     }
 }
 
@@ -134,23 +118,52 @@ pub const PAIRED_TABLES: [[Dimension; 2]; 3] = [
     [Dimension::Organization, Dimension::ResultType],
 ];
 
-/// Writes every table for what `filter` keeps into `dir`: reports, failure
-/// details, daily and weekly series, health, a summary by every dimension, the
-/// [`PAIRED_TABLES`] and any `extra` groupings. Returns the files written.
+/// What [`export_all`] writes: every table of what `filter` keeps, in each of
+/// `formats`.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportSpec<'a> {
+    pub filter: &'a Filter,
+    /// Groupings written besides the standard ones (the app's current table,
+    /// `export --by`).
+    pub extra: &'a [Vec<Dimension>],
+    pub formats: &'a [TableFormat],
+    pub cells: CsvCells,
+}
+
+/// Writes every table into `dir` (created if needed): reports, failure details,
+/// daily and weekly series, health, a summary by every dimension, the
+/// [`PAIRED_TABLES`] and the spec's extra groupings. Returns the files written.
 pub fn export_all(
     dir: &Path,
-    store: &ReportStore,
-    dataset: &Dataset,
-    filter: &Filter,
-    extra: &[Vec<Dimension>],
-    formats: &[TableFormat],
+    loaded: &Loaded,
+    spec: &ExportSpec,
 ) -> Result<Vec<PathBuf>, ExportError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ExportError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let selection = select(dataset, filter);
+    let names = export_tables(loaded, spec, &mut |name| {
+        let path = dir.join(name);
+        let file = File::create(&path).map_err(io(&path))?;
+        Ok(Box::new(BufWriter::new(file)))
+    })?;
+    Ok(names.into_iter().map(|name| dir.join(name)).collect())
+}
+
+/// Gives the writer of one table by its file name (`reports.csv`, `by-day.json`).
+pub type OpenTable<'a> = dyn FnMut(&str) -> Result<Box<dyn Write>, ExportError> + 'a;
+
+/// Writes the tables of [`export_all`], each to the writer `open` gives for its
+/// file name. Returns the names, in order.
+pub fn export_tables(
+    loaded: &Loaded,
+    spec: &ExportSpec,
+    open: &mut OpenTable,
+) -> Result<Vec<String>, ExportError> {
+    let dataset = loaded.dataset();
+    let selection = select(dataset, spec.filter);
+    let cells = spec.cells;
     let mut groupings: Vec<Vec<Dimension>> = Dimension::ALL
         .iter()
         .filter(|d| **d != Dimension::Report)
@@ -160,7 +173,7 @@ pub fn export_all(
     // An extra grouping may repeat one written anyway (the app passes its
     // current one): each file is written once. No dimension is the totals row,
     // which the summary already has.
-    for dims in extra {
+    for dims in spec.extra {
         if !dims.is_empty() && !groupings.contains(dims) {
             groupings.push(dims.clone());
         }
@@ -168,32 +181,32 @@ pub fn export_all(
     // Each table is built once and written in every format.
     let mut written = Vec::new();
     let mut emit =
-        |name: &str, write: &dyn Fn(TableFormat, BufWriter<File>) -> Result<(), ExportError>| {
-            for &format in formats {
-                let path = dir.join(format!("{name}.{}", format.extension()));
-                let handle = File::create(&path).map_err(io(&path))?;
-                written.push(path);
-                write(format, BufWriter::new(handle))?;
+        |name: &str, write: &dyn Fn(TableFormat, Box<dyn Write>) -> Result<(), ExportError>| {
+            for &format in spec.formats {
+                let file = format!("{name}.{}", format.extension());
+                let out = open(&file)?;
+                written.push(file);
+                write(format, out)?;
             }
             Ok::<(), ExportError>(())
         };
-    let records = report_records(store, dataset, &selection);
+    let records = report_records(loaded, &selection);
     emit("reports", &|format, out| {
-        write_records(format, &REPORT_COLUMNS, &records, out)
+        write_records(format, &REPORT_COLUMNS, &records, cells, out)
     })?;
-    let records = failure_detail_records(store, dataset, &selection);
+    let records = failure_detail_records(loaded, &selection);
     emit("failure-details", &|format, out| {
-        write_records(format, &FAILURE_DETAIL_COLUMNS, &records, out)
+        write_records(format, &FAILURE_DETAIL_COLUMNS, &records, cells, out)
     })?;
-    for (name, step) in [("daily", Step::Day), ("weekly", Step::Week)] {
-        let records = series_records(&series(dataset, &selection, step));
+    for (name, period) in [("daily", Period::Day), ("weekly", Period::Week)] {
+        let records = series_records(&series(dataset, &selection, period));
         emit(name, &|format, out| {
-            write_records(format, &SERIES_COLUMNS, &records, out)
+            write_records(format, &SERIES_COLUMNS, &records, cells, out)
         })?;
     }
     let records = health_records(&health(dataset, &selection));
     emit("health", &|format, out| {
-        write_records(format, &HEALTH_COLUMNS, &records, out)
+        write_records(format, &HEALTH_COLUMNS, &records, cells, out)
     })?;
     for dims in &groupings {
         let name = format!(
@@ -201,7 +214,9 @@ pub fn export_all(
             dims.iter().map(|d| d.name()).collect::<Vec<_>>().join("-")
         );
         let table = group_by(dataset, &selection, dims);
-        emit(&name, &|format, out| write_group(&table, format, out))?;
+        emit(&name, &|format, out| {
+            write_group(&table, format, cells, out)
+        })?;
     }
     Ok(written)
 }
@@ -210,10 +225,11 @@ fn write_records<T: Serialize>(
     format: TableFormat,
     columns: &[&str],
     records: &[T],
+    cells: CsvCells,
     out: impl Write,
 ) -> Result<(), ExportError> {
     match format {
-        TableFormat::Csv => write_csv(columns, records, out),
+        TableFormat::Csv => write_csv(columns, records, cells, out),
         TableFormat::Json => write_json(records, out),
     }
 }

@@ -7,13 +7,17 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::command::Command;
-use super::data::{AggregateWorker, Aggregates, Data, Facet, Query};
-use super::jobs::{CheckJob, DialogJob, DialogPurpose, ExportJob, LoadJob};
+use super::data::{Aggregates, Facet, Inventory, Query};
+use super::file_dialog::{self, InAppDialog};
+use super::jobs::{DialogPurpose, Finished, Jobs, LoadDone, Wait};
+use super::library::LibraryFacts;
 use super::panels;
 use super::view::{Settings, Tab, ViewState};
-use crate::analysis::Filter;
+use crate::analysis::{AppliedPolicy, Filter, applied_policies};
 use crate::checker::{CheckConfig, CheckReport};
-use crate::export::{TableFormat, export_all, write_chart, write_group};
+use crate::export::{CsvCells, ExportSpec, TableFormat, export_all, write_chart, write_group};
+use crate::ingest::Progress;
+use crate::library::{Loaded, LoadedReport};
 
 /// How the app starts.
 #[derive(Debug, Clone, Default)]
@@ -25,31 +29,68 @@ pub struct StartOptions {
     /// How the domain checker reaches the network (default: the system's DNS,
     /// WebPKI roots, ports 443 and 25).
     pub check_config: Option<CheckConfig>,
+    /// Use the file dialog drawn in the window from the start (else only once the
+    /// desktop's cannot open).
+    pub in_window_dialogs: bool,
+    /// Keep reports in this library (`None`: no library, inputs are only looked
+    /// at)...
+    pub library: Option<PathBuf>,
+    /// ...or in the one opened last, when there is one (the app started without
+    /// `--library`).
+    pub prefer_last_library: bool,
 }
 
 pub struct App {
-    data: Arc<Data>,
+    /// The loaded set the views show. While a load runs, the load owns it and this
+    /// is an empty stand-in: the views draw from `inventory` and `aggregates`,
+    /// which stay as they were until the new data replaces them.
+    data: Arc<Loaded>,
     /// Bumped whenever `data` changes, so cached aggregates know they are stale.
     data_version: u64,
+    inventory: Inventory,
     pub view: ViewState,
     pub settings: Settings,
-    load: Option<LoadJob>,
+    jobs: Jobs,
     /// Inputs dropped while a load runs, loaded after it.
     queued: Vec<PathBuf>,
-    dialog: Option<DialogJob>,
-    export: Option<ExportJob>,
-    worker: Option<AggregateWorker>,
     aggregates: Option<Aggregates>,
     requested: Option<(u64, Query)>,
     sample_data: Option<PathBuf>,
     check_config: CheckConfig,
-    check: Option<CheckJob>,
     /// The last finished check: the domain and its report or why it could not run.
     check_result: Option<(String, Result<CheckReport, String>)>,
-    /// The open report's JSON as the report window shows it, made once per report
-    /// and data version rather than every frame.
-    report_json: Option<(u64, u32, String)>,
+    /// What the loaded reports say senders applied for the last checked domain.
+    applied: Vec<AppliedPolicy>,
+    /// A file the running export writes.
+    exporting_to: Option<PathBuf>,
+    /// Whether to try the desktop's file dialog: false once one could not open.
+    native_dialogs: bool,
+    /// The file dialog drawn in the window, when there is no native one.
+    in_app_dialog: Option<InAppDialog>,
+    /// Set when a load was cancelled: what is shown is part of the inputs. Kept
+    /// until the data is cleared.
+    partial: Option<String>,
+    /// The report in the report window, copied with its JSON when opened, so that
+    /// it stays while a load runs and its JSON is not made every frame.
+    open_report: Option<OpenReport>,
+    /// The report asked of the library for the report window.
+    report_requested: Option<u32>,
+    /// The library the app keeps reports in, if any.
+    library: Option<PathBuf>,
+    /// What the library held when last read.
+    library_facts: Option<LibraryFacts>,
+    /// Showing files looked at without importing them, not the library.
+    looking: bool,
     ctx: egui::Context,
+}
+
+mod library_mode;
+
+/// The report shown in the report window.
+pub struct OpenReport {
+    pub index: u32,
+    pub report: LoadedReport,
+    pub json: String,
 }
 
 const SETTINGS_KEY: &str = "tlsrpt-analyzer-settings";
@@ -68,37 +109,67 @@ impl App {
         ctx.set_theme(theme(settings.dark));
         let repaint = ctx.clone();
         let mut app = App {
-            data: Arc::new(Data::default()),
+            data: Arc::new(Loaded::default()),
             data_version: 0,
+            inventory: Inventory::default(),
             view: ViewState::default(),
             settings,
-            load: None,
+            jobs: Jobs::new(move || repaint.request_repaint()),
             queued: Vec::new(),
-            dialog: None,
-            export: None,
-            worker: AggregateWorker::start(move || repaint.request_repaint()).ok(),
             aggregates: None,
             requested: None,
             sample_data: start.sample_data,
             check_config: start.check_config.unwrap_or_default(),
-            check: None,
             check_result: None,
-            report_json: None,
+            applied: Vec::new(),
+            exporting_to: None,
+            native_dialogs: !start.in_window_dialogs,
+            in_app_dialog: None,
+            partial: None,
+            open_report: None,
+            report_requested: None,
+            library: None,
+            library_facts: None,
+            looking: false,
             ctx,
         };
-        if !start.paths.is_empty() {
-            app.apply(Command::Load(start.paths));
-        }
+        let library = match start.library {
+            Some(given) if start.prefer_last_library => {
+                app.settings.library.clone().or(Some(given))
+            }
+            given => given,
+        };
+        app.start(start.paths, library);
         app
     }
 
-    pub fn data(&self) -> &Data {
+    fn start(&mut self, paths: Vec<PathBuf>, library: Option<PathBuf>) {
+        match library {
+            Some(library) if paths.is_empty() => self.apply(Command::OpenLibrary(library)),
+            Some(library) => {
+                // Paths on the command line are looked at; the library waits.
+                self.library = Some(library.clone());
+                self.jobs.watch(Some(library));
+                self.apply(Command::LookAt(paths));
+            }
+            None if !paths.is_empty() => self.apply(Command::Load(paths)),
+            None => {}
+        }
+    }
+
+    /// The loaded set (empty while a load runs: the load owns it then).
+    pub fn data(&self) -> &Loaded {
         &self.data
     }
 
     /// Replaces the loaded data (for embedding and benchmarks; the window loads
     /// files through [`Command::Load`]).
-    pub fn set_data(&mut self, data: Data) {
+    pub fn set_data(&mut self, data: Loaded) {
+        self.replace_data(data);
+    }
+
+    fn replace_data(&mut self, data: Loaded) {
+        self.inventory = Inventory::of(&data);
         self.data = Arc::new(data);
         self.data_version += 1;
     }
@@ -108,61 +179,44 @@ impl App {
     }
 
     pub fn is_loading(&self) -> bool {
-        self.load.is_some()
+        self.jobs.load.is_some()
     }
 
-    pub fn load_progress(&self) -> Option<crate::ingest::Progress> {
-        self.load.as_ref().map(|l| l.progress)
+    pub fn load_progress(&self) -> Option<Progress> {
+        self.jobs.load.as_ref().map(|l| l.progress)
     }
 
-    /// Blocks until every load and the aggregates for the current view are done
-    /// (for tests and headless measurements; the window never calls it).
+    /// Blocks until every load, check and export and the aggregates for the current
+    /// view are done (for tests and headless measurements; the window never calls
+    /// it). The same code as each frame's, waiting instead of polling.
     pub fn wait_until_idle(&mut self) {
-        while let Some(load) = &mut self.load {
-            match load.wait() {
-                Some((data, outcome)) => self.finish_load(data, outcome),
-                None => self.load = None,
+        loop {
+            self.request_aggregates();
+            let finished = self.jobs.finished(Wait::UntilDone);
+            if finished.is_empty() {
+                return;
+            }
+            for job in finished {
+                self.job_finished(job);
             }
         }
-        if let Some(job) = &mut self.check {
-            let outcome = job.wait();
-            let domain = job.domain.clone();
-            self.check = None;
-            self.check_result = outcome.map(|r| (domain, r));
-        }
-        if let Some(job) = self.export.take() {
-            self.view.status = job.wait();
-        }
-        self.request_aggregates();
-        while !self.data.store.is_empty() && self.aggregates_stale() {
-            match self.worker.as_ref().and_then(|w| w.wait()) {
-                Some(result) => self.accept(result),
-                None => break,
-            }
-        }
-    }
-
-    fn aggregates_stale(&self) -> bool {
-        let current = (self.data_version, self.query());
-        self.aggregates
-            .as_ref()
-            .is_none_or(|a| (a.data_version, a.query.clone()) != current)
     }
 
     fn query(&self) -> Query {
         Query {
             filter: self.view.filter.clone(),
             grouping: self.view.grouping.clone(),
+            charts: self.view.chart_options.clone(),
             selected_group: self.view.selected_group.clone(),
         }
     }
 
-    /// Asks the worker for the aggregates of the current view, once per change.
+    /// Asks for the aggregates of the current view, once per change.
     fn request_aggregates(&mut self) {
-        if self.load.is_some() {
-            return; // The data is out on the load thread; keep showing the last view.
+        if self.is_loading() {
+            return; // The load owns the data; the last view stays until it is done.
         }
-        if self.data.store.is_empty() {
+        if self.data.is_empty() {
             self.aggregates = None;
             return; // Nothing to aggregate: the empty state shows.
         }
@@ -170,43 +224,55 @@ impl App {
         if self.requested.as_ref() == Some(&wanted) {
             return;
         }
-        if let Some(worker) = &self.worker {
-            worker.request(self.data.clone(), wanted.0, wanted.1.clone());
-        }
+        self.jobs
+            .request_aggregates(self.data.clone(), wanted.0, wanted.1.clone());
         self.requested = Some(wanted);
     }
 
-    fn accept(&mut self, result: Aggregates) {
-        if result.data_version == self.data_version {
-            self.aggregates = Some(result);
+    fn poll_jobs(&mut self) {
+        for job in self.jobs.finished(Wait::No) {
+            self.job_finished(job);
         }
     }
 
-    fn poll_jobs(&mut self) {
-        if let Some(load) = &mut self.load
-            && let Some((data, outcome)) = load.poll()
-        {
-            self.finish_load(data, outcome);
-        }
-        if let Some(dialog) = &self.dialog
-            && let Some(paths) = dialog.poll()
-        {
-            let purpose = dialog.purpose;
-            self.dialog = None;
-            self.dialog_done(purpose, paths);
-        }
-        if let Some(result) = self.worker.as_ref().and_then(|w| w.poll()) {
-            self.accept(result);
-        }
-        if let Some(job) = &mut self.check
-            && let Some(outcome) = job.poll()
-        {
-            self.check_result = Some((job.domain.clone(), outcome));
-            self.check = None;
-        }
-        if let Some(status) = self.export.as_ref().and_then(|job| job.poll()) {
-            self.view.status = Some(status);
-            self.export = None;
+    fn job_finished(&mut self, job: Finished) {
+        match job {
+            Finished::Load(Some(done)) => self.finish_load(*done),
+            Finished::Load(None) => {
+                self.view.status = Some("The load ended without a result.".into());
+                self.replace_data(Loaded::default());
+            }
+            Finished::Aggregates(result) => {
+                if result.data_version == self.data_version {
+                    self.aggregates = Some(*result);
+                }
+            }
+            Finished::Dialog(purpose, _, true) => {
+                // No desktop dialog (no XDG portal): the one in the window, from now on.
+                self.native_dialogs = false;
+                self.view.status =
+                    Some("No desktop file dialog here: using the one in the window.".into());
+                self.open_in_app_dialog(purpose);
+            }
+            Finished::Dialog(purpose, paths, false) => self.dialog_done(purpose, paths),
+            Finished::Check(domain, outcome) => {
+                self.applied = applied_policies(self.data.dataset(), &domain);
+                self.check_result = outcome.map(|r| (domain, *r));
+            }
+            Finished::LibraryChanged(stamp) => self.library_changed(stamp),
+            Finished::Report(index, report) => self.report_read(index, report),
+            Finished::ImportLog(import, lines) => self.import_log_read(import, lines),
+            Finished::Export(outcome) => {
+                let saved_to = self.exporting_to.take();
+                self.view.status = Some(match outcome {
+                    Some(Ok(status)) => {
+                        self.view.saved_to = saved_to;
+                        status
+                    }
+                    Some(Err(status)) => status,
+                    None => "The export ended without a result.".into(),
+                });
+            }
         }
     }
 
@@ -219,23 +285,52 @@ impl App {
         let domain = domain.trim().to_string();
         self.view.tab = super::view::Tab::Checker;
         self.view.check_domain = domain.clone();
-        if domain.is_empty() || self.check.is_some() {
+        if domain.is_empty() || self.jobs.check.is_some() {
             return;
         }
         let mut config = self.check_config.clone();
         config.no_smtp |= self.view.check_no_smtp;
-        let ctx = self.ctx.clone();
-        match CheckJob::start(domain, config, move || ctx.request_repaint()) {
-            Ok(job) => self.check = Some(job),
-            Err(e) => self.view.status = Some(format!("Cannot start the check: {e}")),
+        if let Err(e) = self.jobs.start_check(domain, config) {
+            self.view.status = Some(format!("Cannot start the check: {e}"));
         }
     }
 
-    fn finish_load(&mut self, data: Data, outcome: crate::ingest::LoadOutcome) {
-        self.load = None;
-        self.data = Arc::new(data);
-        self.data_version += 1;
+    fn finish_load(&mut self, done: LoadDone) {
+        let LoadDone {
+            data,
+            outcome,
+            status,
+            library,
+        } = done;
+        let from_library = library.is_some();
+        if let Some(facts) = library {
+            self.library_facts = Some(facts);
+        }
+        let Some(data) = data else {
+            // A library job failed: the view stays.
+            self.view.status = status;
+            self.next_queued();
+            return;
+        };
+        self.replace_data(data);
+        self.open_report = None;
+        self.report_requested = None;
         let p = outcome.progress;
+        if let Some(status) = status {
+            self.partial = None;
+            self.view.status = Some(status);
+            self.next_queued();
+            return;
+        }
+        if outcome.cancelled && !from_library {
+            self.partial = Some(format!(
+                "Partial data: a load was cancelled after {} of {} files ({} of {} MB); what was read is shown. Load those inputs again to read the rest (copies count once).",
+                p.files_done,
+                p.files_total,
+                p.bytes_read / 1_000_000,
+                p.bytes_total.div_ceil(1_000_000)
+            ));
+        }
         self.view.status = Some(format!(
             "{}: {} new reports, {} duplicates, {} problems, {} skipped",
             if outcome.cancelled {
@@ -248,46 +343,83 @@ impl App {
             p.problems,
             p.skipped
         ));
+        self.next_queued();
+    }
+
+    /// Loads (or imports) what was dropped while a job ran.
+    fn next_queued(&mut self) {
         if !self.queued.is_empty() {
             let next = std::mem::take(&mut self.queued);
-            self.start_load(next);
+            self.apply(Command::Load(next));
         }
     }
 
     fn start_load(&mut self, paths: Vec<PathBuf>) {
-        if self.load.is_some() {
+        if self.is_loading() {
             self.queued.extend(paths);
             return;
         }
         self.settings.remember(&paths);
-        // The load thread owns the data while it runs.
+        // The load thread owns the data while it runs; the views keep the last
+        // aggregates and inventory.
         let data = std::mem::take(&mut self.data);
-        let ctx = self.ctx.clone();
-        match LoadJob::start(data, paths, move || ctx.request_repaint()) {
-            Ok(job) => self.load = Some(job),
-            Err(e) => self.view.status = Some(format!("Cannot start loading: {e}")),
+        if let Err(e) = self.jobs.start_load(data.clone(), paths) {
+            self.data = data;
+            self.view.status = Some(format!("Cannot start loading: {e}"));
         }
     }
 
     fn open_dialog(&mut self, purpose: DialogPurpose) {
-        if self.dialog.is_some() {
+        if self.jobs.dialog.is_some() || self.in_app_dialog.is_some() {
             return;
         }
-        let ctx = self.ctx.clone();
-        match DialogJob::start(purpose, move || ctx.request_repaint()) {
-            Ok(job) => self.dialog = Some(job),
-            Err(e) => self.view.status = Some(format!("Cannot open a file dialog: {e}")),
+        if !self.native_dialogs {
+            self.open_in_app_dialog(purpose);
+            return;
+        }
+        if let Err(e) = self.jobs.start_dialog(purpose) {
+            self.view.status = Some(format!("Cannot open a file dialog: {e}"));
+        }
+    }
+
+    fn open_in_app_dialog(&mut self, purpose: DialogPurpose) {
+        let folder = self
+            .view
+            .saved_to
+            .as_ref()
+            .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        self.in_app_dialog = Some(InAppDialog::open(purpose, folder));
+    }
+
+    /// Draws the file dialog in the window, if open; what it chose is applied.
+    fn in_app_dialog_ui(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.in_app_dialog else {
+            return;
+        };
+        match dialog.show(ctx) {
+            file_dialog::Outcome::Open => {}
+            file_dialog::Outcome::Cancelled => self.in_app_dialog = None,
+            file_dialog::Outcome::Chosen(purpose, paths) => {
+                self.in_app_dialog = None;
+                self.dialog_done(purpose, paths);
+            }
         }
     }
 
     fn dialog_done(&mut self, purpose: DialogPurpose, paths: Vec<PathBuf>) {
         let Some(first) = paths.first().cloned() else {
-            self.view.status = Some("No file chosen (without a desktop file dialog, drop files onto the window or pass them on the command line).".into());
+            self.view.status = Some("No file chosen.".into());
             return;
         };
         match purpose {
             DialogPurpose::OpenFiles | DialogPurpose::OpenFolder => {
                 self.apply(Command::Load(paths))
+            }
+            DialogPurpose::LookFiles => self.apply(Command::LookAt(paths)),
+            DialogPurpose::OpenLibrary | DialogPurpose::NewLibrary => {
+                self.apply(Command::OpenLibrary(first))
             }
             DialogPurpose::SaveTable => self.save_table(&first),
             DialogPurpose::SaveChart(kind) => self.save_chart(kind, &first),
@@ -295,24 +427,24 @@ impl App {
         }
     }
 
-    /// Writes the current table (the selected grouping, with the filters) as CSV.
+    /// Writes the current table (the selected grouping, with the filters) as CSV,
+    /// on the export thread.
     pub fn save_table(&mut self, path: &std::path::Path) {
         let Some(aggregates) = &self.aggregates else {
             return;
         };
-        let result = std::fs::File::create(path)
-            .map_err(|e| e.to_string())
-            .and_then(|file| {
-                write_group(
-                    &aggregates.table,
-                    TableFormat::Csv,
-                    std::io::BufWriter::new(file),
-                )
+        let (table, path) = (aggregates.table.clone(), path.to_path_buf());
+        self.start_export(path.clone(), move || {
+            let written = std::fs::File::create(&path)
                 .map_err(|e| e.to_string())
-            });
-        self.view.status = Some(match result {
-            Ok(()) => format!("Table saved to {}", path.display()),
-            Err(e) => format!("Cannot save {}: {e}", path.display()),
+                .and_then(|file| {
+                    let out = std::io::BufWriter::new(file);
+                    write_group(&table, TableFormat::Csv, CsvCells::Neutralized, out)
+                        .map_err(|e| e.to_string())
+                });
+            written
+                .map(|()| format!("Saved to {}", path.display()))
+                .map_err(|e| format!("Cannot save {}: {e}", path.display()))
         });
     }
 
@@ -321,85 +453,113 @@ impl App {
             return;
         };
         let (chart, path) = (chart.clone(), path.to_path_buf());
-        self.start_export(move || match write_chart(&chart, &path) {
-            Ok(()) => format!("Chart saved to {}", path.display()),
-            Err(e) => format!("Cannot save {}: {e}", path.display()),
+        self.start_export(path.clone(), move || match write_chart(&chart, &path) {
+            Ok(()) => Ok(format!("Saved to {}", path.display())),
+            Err(e) => Err(format!("Cannot save {}: {e}", path.display())),
         });
     }
 
     fn export_folder(&mut self, dir: &std::path::Path) {
+        if self.is_loading() {
+            self.view.status = Some("Export after the load: the data is being loaded.".into());
+            return;
+        }
         let data = self.data.clone();
         let filter = self.view.filter.clone();
         let extra = vec![self.view.grouping.clone()];
         let dir = dir.to_path_buf();
-        self.start_export(move || {
-            let written = export_all(
-                &dir,
-                &data.store,
-                &data.dataset,
-                &filter,
-                &extra,
-                &[TableFormat::Csv],
-            );
-            match written {
-                Ok(files) => format!("Exported {} tables to {}", files.len(), dir.display()),
-                Err(e) => format!("Export failed: {e}"),
+        self.start_export(dir.join("reports.csv"), move || {
+            let spec = ExportSpec {
+                filter: &filter,
+                extra: &extra,
+                formats: &[TableFormat::Csv],
+                cells: CsvCells::Neutralized,
+            };
+            match export_all(&dir, &data, &spec) {
+                Ok(files) => Ok(format!("Saved {} tables to {}", files.len(), dir.display())),
+                Err(e) => Err(format!("Export failed: {e}")),
             }
         });
     }
 
-    /// Writes files on the export thread; its status line replaces the current one.
-    fn start_export(&mut self, write: impl FnOnce() -> String + Send + 'static) {
-        if self.export.is_some() {
+    /// Writes files on the export thread; `saved_to` is a file it writes, whose
+    /// folder the status bar then offers to open.
+    fn start_export(
+        &mut self,
+        saved_to: PathBuf,
+        write: impl FnOnce() -> Result<String, String> + Send + 'static,
+    ) {
+        if self.jobs.export.is_some() {
             self.view.status = Some("An export is still being written.".into());
             return;
         }
-        let ctx = self.ctx.clone();
-        match ExportJob::start(write, move || ctx.request_repaint()) {
-            Ok(job) => {
-                self.export = Some(job);
+        match self.jobs.start_export(write) {
+            Ok(()) => {
+                self.exporting_to = Some(saved_to);
                 self.view.status = Some("Writing the export…".into());
             }
             Err(e) => self.view.status = Some(format!("Cannot start the export: {e}")),
         }
     }
 
-    /// Keeps the JSON of the open report, if any, up to date with the data.
-    fn update_report_json(&mut self) {
+    /// Copies the report the window shows when another is opened; while a load
+    /// runs, the window keeps the one it has.
+    fn update_open_report(&mut self) {
         let Some(index) = self.view.open_report else {
-            self.report_json = None;
+            self.open_report = None;
             return;
         };
-        let key = (self.data_version, index);
-        if self.report_json.as_ref().map(|(v, i, _)| (*v, *i)) == Some(key) {
+        if self.is_loading() || self.open_report.as_ref().is_some_and(|r| r.index == index) {
             return;
         }
-        self.report_json = self.data.store.reports().get(index as usize).map(|loaded| {
+        if self.data.library().is_some() {
+            self.request_stored_report(index);
+            return;
+        }
+        self.open_report = self.data.reports().get(index as usize).map(|loaded| {
             let json = serde_json::to_string_pretty(&loaded.report.to_json()).unwrap_or_default();
-            (self.data_version, index, json)
+            OpenReport {
+                index,
+                report: loaded.clone(),
+                json,
+            }
         });
     }
 
     /// Applies one command.
     pub fn apply(&mut self, command: Command) {
         match command {
+            Command::Load(paths) if self.library.is_some() && !self.looking => {
+                self.start_import(paths)
+            }
             Command::Load(paths) => self.start_load(paths),
+            Command::LookAt(paths) => self.look_at(paths),
+            Command::LookFilesDialog => self.open_dialog(DialogPurpose::LookFiles),
+            Command::OpenLibrary(path) => self.open_library(path),
+            Command::OpenLibraryDialog => self.open_dialog(DialogPurpose::OpenLibrary),
+            Command::NewLibraryDialog => self.open_dialog(DialogPurpose::NewLibrary),
+            Command::BackToLibrary => self.back_to_library(),
+            Command::RemoveSource(id, location) => self.remove_source(id, location),
+            Command::RereadLibrary => self.reread_library(),
+            Command::ShowImportLog(id) => self.show_import_log(id),
             Command::OpenFilesDialog => self.open_dialog(DialogPurpose::OpenFiles),
             Command::OpenFolderDialog => self.open_dialog(DialogPurpose::OpenFolder),
             Command::OpenSampleData => match self.sample_data.clone() {
+                // Looked at, never imported: the library keeps the user's own reports.
+                Some(dir) if self.library.is_some() => self.look_at(vec![dir]),
                 Some(dir) => self.start_load(vec![dir]),
                 None => self.view.status = Some("The sample data folder was not found.".into()),
             },
             Command::CancelLoad => {
-                if let Some(load) = &self.load {
+                if let Some(load) = &self.jobs.load {
                     load.cancel();
                 }
                 self.queued.clear();
             }
             Command::Clear => {
-                if self.load.is_none() {
-                    self.data = Arc::new(Data::default());
-                    self.data_version += 1;
+                if !self.is_loading() && !self.shows_library() {
+                    self.replace_data(Loaded::default());
+                    self.partial = None;
                     self.aggregates = None;
                     self.view.selected_group = None;
                     self.view.open_report = None;
@@ -431,6 +591,7 @@ impl App {
                 self.set_filter(Filter::default());
             }
             Command::SetTab(tab) => self.view.tab = tab,
+            Command::SetChartOptions(options) => self.view.chart_options = options,
             Command::SetGrouping(grouping) => {
                 self.view.grouping = grouping;
                 self.view.selected_group = None;
@@ -444,7 +605,7 @@ impl App {
             Command::ExportChart(kind) => self.open_dialog(DialogPurpose::SaveChart(kind)),
             Command::CheckDomain(domain) => self.start_check(domain),
             Command::CancelCheck => {
-                if let Some(job) = &self.check {
+                if let Some(job) = &self.jobs.check {
                     job.cancel();
                 }
             }
@@ -497,30 +658,37 @@ impl App {
         if !dropped.is_empty() {
             commands.push(Command::Load(dropped));
         }
-        self.update_report_json();
+        self.update_open_report();
+        self.in_app_dialog_ui(&ctx);
         let state = panels::PanelData {
-            data: &self.data,
+            inventory: &self.inventory,
             aggregates: self.aggregates.as_ref(),
-            load: self.load.as_ref().map(|l| (l.progress, l.is_cancelling())),
+            load: self
+                .jobs
+                .load
+                .as_ref()
+                .map(|l| (l.progress, l.is_cancelling())),
             settings: &self.settings,
             has_sample_data: self.sample_data.is_some(),
             check_progress: self
+                .jobs
                 .check
                 .as_ref()
                 .map(|c| (c.domain.as_str(), c.progress.as_slice())),
             check_result: self.check_result.as_ref(),
-            report_json: self.report_json.as_ref().map(|(_, _, json)| json.as_str()),
+            open_report: self.open_report.as_ref(),
+            partial: self.partial.as_deref(),
+            applied: &self.applied,
+            library: self.library_facts.as_ref(),
+            library_path: self.library.as_deref(),
+            looking: self.looking,
         };
         commands.extend(panels::layout(ui, &state, &mut self.view));
         for command in commands {
             self.apply(command);
         }
         self.request_aggregates();
-        if self.load.is_some()
-            || self.dialog.is_some()
-            || self.check.is_some()
-            || self.export.is_some()
-        {
+        if self.jobs.busy() {
             // Progress arrives from the threads with a repaint request; this only
             // keeps the progress bar's animation alive.
             ctx.request_repaint_after(std::time::Duration::from_millis(250));

@@ -4,12 +4,29 @@ use std::path::PathBuf;
 
 use super::data::Facet;
 use super::view::Tab;
-use crate::analysis::{ChartKind, Dimension, Filter};
+use crate::analysis::{ChartKind, ChartOptions, Dimension, Filter};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Load these files and folders, merging with what is loaded.
+    /// Load these files and folders: into the library when one is open, else
+    /// merged with what is loaded.
     Load(Vec<PathBuf>),
+    /// Look at these files and folders without importing them (the library
+    /// stays as it is).
+    LookAt(Vec<PathBuf>),
+    LookFilesDialog,
+    /// Open (or create) this library and show it.
+    OpenLibrary(PathBuf),
+    OpenLibraryDialog,
+    NewLibraryDialog,
+    /// Show the library again after looking at files.
+    BackToLibrary,
+    /// Remove a source (by id, with its name for the status line) and its reports.
+    RemoveSource(i64, String),
+    /// Read every stored report again from its document.
+    RereadLibrary,
+    /// Show the lines one import logged.
+    ShowImportLog(i64),
     OpenFilesDialog,
     OpenFolderDialog,
     OpenSampleData,
@@ -23,6 +40,8 @@ pub enum Command {
     ResetFilter,
     SetTab(Tab),
     SetGrouping(Vec<Dimension>),
+    /// Draw the charts by these options (the failures chart's stacking).
+    SetChartOptions(ChartOptions),
     SelectGroup(Option<Vec<u64>>),
     OpenReport(u32),
     CloseReport,

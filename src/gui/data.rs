@@ -1,22 +1,70 @@
 //! The loaded data, and the aggregates every view draws from, computed on a
 //! worker thread and cached until the data or the query changes.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, unbounded};
-
 use crate::analysis::{
-    Chart, ChartKind, Dataset, Dimension, DomainHealth, Filter, GroupTable, Measures, chart,
-    group_by, health, select,
+    Chart, ChartKind, ChartOptions, Dimension, DomainHealth, Filter, Finding, GroupTable, Incident,
+    Measures, WeekOverWeek, chart, findings, group_by, health, incidents, select, week_over_week,
 };
-use crate::ingest::ReportStore;
+use std::collections::HashMap;
 
-/// Everything loaded: the reports and their analysis rows.
-#[derive(Debug, Clone, Default)]
-pub struct Data {
-    pub store: ReportStore,
-    pub dataset: Dataset,
+use crate::library::{Dataset, Loaded, Sym};
+use crate::report::SessionSum;
+
+/// What the Problems tab and the status bar show of the loaded set: made once per
+/// load, so that it stays on screen while the next load runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    pub reports: usize,
+    /// The last UTC day a report starts on: where the quick date ranges end.
+    pub last_day: Option<chrono::NaiveDate>,
+    /// Each problem's error, then its source.
+    pub problems: Vec<[String; 2]>,
+    /// Each skipped input's reason, then its source.
+    pub skipped: Vec<[String; 2]>,
+    pub duplicates: u64,
+    /// Organization, report-id, kept copy, dropped copy.
+    pub conflicts: Vec<[String; 4]>,
+}
+
+impl Inventory {
+    pub fn of(loaded: &Loaded) -> Inventory {
+        let store = loaded;
+        let last_day = loaded.dataset().reports.iter().map(|r| r.day).max();
+        Inventory {
+            reports: store.report_count(),
+            last_day: last_day.map(crate::library::date_of_day),
+            // The error first: a source inside an mbox attachment can be longer
+            // than the window.
+            problems: store
+                .problems()
+                .map(|p| [p.error.to_string(), p.source.to_string()])
+                .collect(),
+            skipped: store
+                .skipped()
+                .map(|s| [s.reason.to_string(), s.source.to_string()])
+                .collect(),
+            duplicates: store.duplicates(),
+            conflicts: store
+                .conflicts()
+                .iter()
+                .map(|c| {
+                    [
+                        c.organization_name.to_string(),
+                        c.report_id.to_string(),
+                        format!("kept {}", c.kept),
+                        format!("dropped {}", c.dropped),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    /// Nothing loaded: no report, problem or skipped input.
+    pub fn is_empty(&self) -> bool {
+        self.reports == 0 && self.problems.is_empty() && self.skipped.is_empty()
+    }
 }
 
 /// What the views ask of the data.
@@ -24,6 +72,7 @@ pub struct Data {
 pub struct Query {
     pub filter: Filter,
     pub grouping: Vec<Dimension>,
+    pub charts: ChartOptions,
     /// The keys of the table row whose failure details are shown.
     pub selected_group: Option<Vec<u64>>,
 }
@@ -95,7 +144,9 @@ impl Facet {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FacetValue {
     pub value: String,
-    pub count: u64,
+    pub count: SessionSum,
+    /// Other spellings of a sender's name (letter case), shown on hover.
+    pub spellings: Vec<String>,
 }
 
 /// A failure detail of the selected table row, ready to show.
@@ -111,6 +162,8 @@ pub struct DetailLine {
     pub receiving_mx_hostname: String,
     pub failed_session_count: u64,
     pub failure_reason_code: String,
+    /// "additional-information": a link only when [`crate::report::web_link`] says so.
+    pub additional_information: String,
 }
 
 /// At most this many failure details are listed for a table row.
@@ -128,6 +181,12 @@ pub struct Aggregates {
     pub table: GroupTable,
     pub charts: Vec<Chart>,
     pub health: Vec<DomainHealth>,
+    /// Each (policy domain, result type, MX host) failure, newest first.
+    pub incidents: Vec<Incident>,
+    /// What a postmaster acts on, warnings first.
+    pub findings: Vec<Finding>,
+    /// The cards of the last week of data beside the week before.
+    pub week: Option<WeekOverWeek>,
     pub facets: Vec<(Facet, Vec<FacetValue>)>,
     pub senders: usize,
     pub domains: usize,
@@ -151,15 +210,26 @@ impl Aggregates {
 }
 
 /// Computes the aggregates of `query` (on the worker thread, or directly in tests).
-pub fn compute(data: &Data, version: u64, query: &Query) -> Aggregates {
+pub fn compute(loaded: &Loaded, version: u64, query: &Query) -> Aggregates {
+    compute_ranked(loaded, version, query, &mut FacetRanks::default())
+}
+
+/// [`compute`], with the facets' orders kept in `ranks` from one call to the next.
+pub fn compute_ranked(
+    loaded: &Loaded,
+    version: u64,
+    query: &Query,
+    ranks: &mut FacetRanks,
+) -> Aggregates {
     let started = Instant::now();
-    let dataset = &data.dataset;
+    let dataset = loaded.dataset();
+    let ranks = ranks.of(dataset, version);
     let selection = select(dataset, &query.filter);
     let table = group_by(dataset, &selection, &query.grouping);
     let organizations = group_by(dataset, &selection, &[Dimension::Organization]);
     let domains = group_by(dataset, &selection, &[Dimension::PolicyDomain]);
     let (details, details_total) = match &query.selected_group {
-        Some(keys) => detail_lines(data, &selection, &query.grouping, keys),
+        Some(keys) => detail_lines(dataset, &selection, &query.grouping, keys),
         None => (Vec::new(), 0),
     };
     Aggregates {
@@ -169,12 +239,16 @@ pub fn compute(data: &Data, version: u64, query: &Query) -> Aggregates {
         reports: selection.report_count(),
         charts: ChartKind::ALL
             .iter()
-            .map(|&k| chart(dataset, &selection, k))
+            .map(|&k| chart(dataset, &selection, k, &query.charts))
             .collect(),
         health: health(dataset, &selection),
+        incidents: incidents(dataset, &selection),
+        findings: findings(dataset, &selection),
+        week: week_over_week(dataset, &selection),
         facets: Facet::ALL
             .iter()
-            .map(|&f| (f, facet_values(dataset, &query.filter, f)))
+            .zip(ranks)
+            .map(|(&f, ranks)| (f, facet_values(dataset, &query.filter, f, ranks)))
             .collect(),
         senders: organizations.rows.len(),
         domains: domains
@@ -189,11 +263,30 @@ pub fn compute(data: &Data, version: u64, query: &Query) -> Aggregates {
     }
 }
 
-/// The values of a facet under every filter but its own, largest first.
-fn facet_values(dataset: &Dataset, filter: &Filter, facet: Facet) -> Vec<FacetValue> {
+/// The values of a facet under every filter but its own, in the order of their
+/// count over all the data (so that a list does not reorder under the pointer as
+/// filters change), then by name.
+fn facet_values(
+    dataset: &Dataset,
+    filter: &Filter,
+    facet: Facet,
+    ranks: &HashMap<String, usize>,
+) -> Vec<FacetValue> {
     let mut others = filter.clone();
     facet.values(&mut others).clear();
-    let selection = select(dataset, &others);
+    let mut values = counted_values(dataset, &others, facet);
+    values.sort_by_key(|v| {
+        (
+            ranks.get(&v.value).copied().unwrap_or(usize::MAX),
+            v.value.clone(),
+        )
+    });
+    values
+}
+
+/// The values of a facet under `filter` with their counts, largest first.
+fn counted_values(dataset: &Dataset, filter: &Filter, facet: Facet) -> Vec<FacetValue> {
+    let selection = select(dataset, filter);
     let table = group_by(dataset, &selection, &[facet.dimension()]);
     let detail = facet.dimension().level() == crate::analysis::Level::Detail;
     let mut values: Vec<FacetValue> = table
@@ -204,7 +297,17 @@ fn facet_values(dataset: &Dataset, filter: &Filter, facet: Facet) -> Vec<FacetVa
             count: if detail {
                 r.measures.detail_failed_sessions
             } else {
-                r.measures.reports
+                SessionSum::from(r.measures.reports)
+            },
+            spellings: if facet == Facet::Organization {
+                let sym = Sym(r.keys[0] as u32);
+                dataset
+                    .spellings(sym)
+                    .iter()
+                    .map(|&s| dataset.text(s).to_string())
+                    .collect()
+            } else {
+                Vec::new()
             },
         })
         .collect();
@@ -212,14 +315,40 @@ fn facet_values(dataset: &Dataset, filter: &Filter, facet: Facet) -> Vec<FacetVa
     values
 }
 
+/// The order of each facet's values over all the data, made once per version of
+/// the data by the aggregate worker.
+#[derive(Debug, Default)]
+pub struct FacetRanks {
+    version: Option<u64>,
+    ranks: Vec<HashMap<String, usize>>,
+}
+
+impl FacetRanks {
+    fn of(&mut self, dataset: &Dataset, version: u64) -> &[HashMap<String, usize>] {
+        if self.version != Some(version) {
+            self.ranks = Facet::ALL
+                .iter()
+                .map(|&facet| {
+                    counted_values(dataset, &Filter::default(), facet)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(rank, v)| (v.value, rank))
+                        .collect()
+                })
+                .collect();
+            self.version = Some(version);
+        }
+        &self.ranks
+    }
+}
+
 /// The selected failure details in the table row with `keys`.
 fn detail_lines(
-    data: &Data,
+    dataset: &Dataset,
     selection: &crate::analysis::Selection,
     grouping: &[Dimension],
     keys: &[u64],
 ) -> (Vec<DetailLine>, usize) {
-    let dataset = &data.dataset;
     let mut lines = Vec::new();
     let mut total = 0;
     for (r, report) in dataset.reports.iter().enumerate() {
@@ -243,7 +372,7 @@ fn detail_lines(
                     lines.push(DetailLine {
                         store_index: report.store_index,
                         organization: text(report.organization),
-                        day: crate::analysis::day_date(report.day).to_string(),
+                        day: crate::library::date_of_day(report.day).to_string(),
                         policy_domain: text(policy.policy_domain),
                         result_type: text(detail.result_type),
                         sending_mta_ip: text(detail.sending_mta_ip),
@@ -251,66 +380,11 @@ fn detail_lines(
                         receiving_mx_hostname: text(detail.receiving_mx_hostname),
                         failed_session_count: detail.failed_session_count,
                         failure_reason_code: text(detail.failure_reason_code),
+                        additional_information: text(detail.additional_information),
                     });
                 }
             }
         }
     }
     (lines, total)
-}
-
-struct Request {
-    data: Arc<Data>,
-    version: u64,
-    query: Query,
-}
-
-/// A thread that computes aggregates, always for the latest request only.
-pub struct AggregateWorker {
-    requests: Sender<Request>,
-    results: Receiver<Aggregates>,
-}
-
-impl AggregateWorker {
-    /// Starts the worker; `on_result` is called (from the worker thread) when a
-    /// result is ready, e.g. to request a repaint.
-    pub fn start(on_result: impl Fn() + Send + 'static) -> std::io::Result<AggregateWorker> {
-        let (requests, inbox) = unbounded::<Request>();
-        let (outbox, results) = unbounded();
-        std::thread::Builder::new()
-            .name("tlsrpt-aggregate".into())
-            .spawn(move || {
-                while let Ok(mut request) = inbox.recv() {
-                    // Requests a newer one has replaced are never computed.
-                    while let Ok(newer) = inbox.try_recv() {
-                        request = newer;
-                    }
-                    let result = compute(&request.data, request.version, &request.query);
-                    drop(request);
-                    if outbox.send(result).is_err() {
-                        return;
-                    }
-                    on_result();
-                }
-            })?;
-        Ok(AggregateWorker { requests, results })
-    }
-
-    pub fn request(&self, data: Arc<Data>, version: u64, query: Query) {
-        let _ = self.requests.send(Request {
-            data,
-            version,
-            query,
-        });
-    }
-
-    /// The newest finished result, if any.
-    pub fn poll(&self) -> Option<Aggregates> {
-        self.results.try_iter().last()
-    }
-
-    /// Waits for the next result (for tests and headless runs).
-    pub fn wait(&self) -> Option<Aggregates> {
-        self.results.recv().ok()
-    }
 }

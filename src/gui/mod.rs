@@ -4,15 +4,19 @@
 mod app;
 mod command;
 mod data;
+mod file_dialog;
 mod jobs;
+mod library;
 mod panels;
 mod view;
 
 use std::path::PathBuf;
 
+pub use app::OpenReport;
 pub use app::{App, StartOptions};
 pub use command::Command;
-pub use data::{Aggregates, Data, Facet, Query, compute};
+pub use data::{Aggregates, Facet, Inventory, Query, compute};
+pub use library::LibraryFacts;
 pub use panels::{percent, thousands};
 pub use view::{Settings, Tab, ViewState};
 

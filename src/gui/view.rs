@@ -2,33 +2,44 @@
 
 use std::path::PathBuf;
 
-use crate::analysis::{ChartKind, Dimension, Filter};
+use eframe::egui;
+
+use crate::analysis::{ChartOptions, Dimension, Filter};
+
+use super::command::Command;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Tab {
     Overview,
+    Incidents,
     Charts,
     Table,
     Problems,
     Checker,
+    /// The library: its sources and import history.
+    Library,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Overview,
+        Tab::Incidents,
         Tab::Charts,
         Tab::Table,
         Tab::Problems,
         Tab::Checker,
+        Tab::Library,
     ];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
+            Tab::Incidents => "Incidents",
             Tab::Charts => "Charts",
             Tab::Table => "Table",
             Tab::Problems => "Problems",
             Tab::Checker => "Domain check",
+            Tab::Library => "Library",
         }
     }
 }
@@ -49,21 +60,33 @@ pub struct ViewState {
     pub to_text: String,
     pub grouping: Vec<Dimension>,
     pub sort: Option<Sort>,
+    /// How the failure details of the selected row are sorted.
+    pub details_sort: Option<Sort>,
     pub selected_group: Option<Vec<u64>>,
     /// The report shown in the report window, by store index.
     pub open_report: Option<u32>,
     /// Search within the facet lists of the filter panel.
     pub facet_search: String,
     pub focus_search: bool,
-    pub chart_kind: ChartKind,
+    /// What the charts are drawn by (the failures chart's stacking).
+    pub chart_options: ChartOptions,
+    /// A click on a chart, applied once the time for a double-click has passed:
+    /// a double-click resets the plot and filters nothing.
+    pub pending_click: Option<(f64, Command)>,
+    /// Plots to fit to their data on the next frame ("Reset zoom").
+    pub reset_plots: Vec<egui::Id>,
     /// A message for the status bar (export done, dialog unavailable, ...).
     pub status: Option<String>,
+    /// The last file an export saved: the status bar offers to open its folder.
+    pub saved_to: Option<PathBuf>,
     /// The table's row order for a sort of one aggregate, kept across frames.
     pub sort_cache: Option<SortCache>,
     /// The domain typed in the checker.
     pub check_domain: String,
     /// Skip the STARTTLS probes (port 25 is often blocked on desktops).
     pub check_no_smtp: bool,
+    /// A source whose removal waits for a second click.
+    pub confirm_remove: Option<i64>,
 }
 
 /// Sorted row indices of the table of (data version, query) under `sort`.
@@ -84,15 +107,20 @@ impl Default for ViewState {
             to_text: String::new(),
             grouping: vec![Dimension::Organization],
             sort: None,
+            details_sort: None,
             selected_group: None,
             open_report: None,
             facet_search: String::new(),
             focus_search: false,
-            chart_kind: ChartKind::DailySessions,
+            chart_options: ChartOptions::default(),
+            pending_click: None,
+            reset_plots: Vec::new(),
             status: None,
+            saved_to: None,
             sort_cache: None,
             check_domain: String::new(),
             check_no_smtp: false,
+            confirm_remove: None,
         }
     }
 }
@@ -103,6 +131,9 @@ pub struct Settings {
     pub dark: bool,
     /// Recently opened paths, newest first.
     pub recent: Vec<PathBuf>,
+    /// The library opened last (the default library when none).
+    #[serde(default)]
+    pub library: Option<PathBuf>,
 }
 
 impl Settings {

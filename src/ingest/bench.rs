@@ -1,8 +1,8 @@
 //! The ingest steps one at a time, for the micro-benchmarks in `benches/`. Not a
 //! stable interface: loading goes through [`super::load_into`].
 
-use super::IngestError;
 use super::mbox::{MboxMessage, MboxMessages};
+use crate::library::IngestError;
 
 /// Inflates gzip data (all members) as report attachments are inflated.
 pub fn gunzip(data: &[u8], limit: u64) -> Result<Vec<u8>, IngestError> {

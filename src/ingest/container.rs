@@ -6,7 +6,7 @@ use std::io::{Cursor, Read};
 use flate2::bufread::{GzDecoder, MultiGzDecoder};
 
 use super::Limits;
-use super::error::IngestError;
+use crate::library::IngestError;
 
 /// Reads at most `limit` bytes from `reader`; more is [`IngestError::TooLarge`].
 pub fn read_limited(reader: impl Read, limit: u64, hint: usize) -> Result<Vec<u8>, ReadError> {
@@ -186,7 +186,7 @@ mod tests {
     use flate2::{Compression, GzBuilder};
 
     use super::{ReadError, gunzip, read_limited};
-    use crate::ingest::IngestError;
+    use crate::library::IngestError;
 
     /// What gzip data inflated to before the decoder was kept per thread.
     fn fresh(data: &[u8], limit: u64) -> Result<Vec<u8>, IngestError> {

@@ -5,17 +5,18 @@ use std::ops::AddAssign;
 
 use super::Limits;
 use super::container::{gunzip, unzip};
-use super::error::{IngestError, Problem, SkipReason, Skipped};
-use super::mbox::{MboxMessage, MboxMessages};
+use super::mbox::{MboxItem, MboxMessages};
 use super::mime;
 use super::sniff::{Kind, is_dmarc_xml, sniff};
-use super::source::{Location, Source};
-use crate::report::{Report, ReportError, parse_reports};
+use crate::library::{Document, Location, Source};
+use crate::library::{IngestError, Problem, SkipReason, Skipped};
+use crate::report::{Report, ReportError, check_date_range, parse_report_list};
 
 /// What decoding one input produced. Reports keep the position they were found at.
 #[derive(Debug, Default)]
 pub struct Sink {
-    pub reports: Vec<(Report, Source)>,
+    /// Each report with its source and, when asked for, its document.
+    pub reports: Vec<(Report, Source, Option<Document>)>,
     pub problems: Vec<Problem>,
     pub skipped: Vec<Skipped>,
     /// Mbox messages seen (for progress).
@@ -69,6 +70,10 @@ impl AddAssign for Found {
 /// Decodes inputs within [`Limits`].
 pub struct Decoder<'a> {
     pub limits: &'a Limits,
+    /// The time of loading, which reports' dates are judged against.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// Keep each report's JSON document ([`Document`]).
+    pub keep_documents: bool,
 }
 
 impl Decoder<'_> {
@@ -99,7 +104,7 @@ impl Decoder<'_> {
                 }
             },
             Kind::Zip => self.decode_zip(data, source, depth, expect, sink),
-            Kind::Json => decode_json(data, source, expect, sink),
+            Kind::Json => decode_json(data, source, expect, self, sink),
             Kind::Xml => {
                 let dmarc = is_dmarc_xml(data);
                 if let Expect::File { .. } = expect {
@@ -165,25 +170,18 @@ impl Decoder<'_> {
     fn decode_mbox(&self, data: &[u8], source: &Source, depth: u32, sink: &mut Sink) -> Found {
         let data = &data[super::sniff::mbox_start(data).unwrap_or(0)..];
         let mut found = Found::default();
-        let limit = self.limits.max_message_size;
-        for (index, message) in MboxMessages::new(data, limit).enumerate() {
-            let number = index as u64 + 1;
-            let message_source = source.with(Location::Message(number));
-            sink.messages += 1;
-            match message {
-                Ok(MboxMessage::Complete(message)) => {
-                    found += self.decode_message(&message, &message_source, depth, sink)
+        for item in MboxMessages::new(data, self.limits.max_message_size).numbered() {
+            match item {
+                MboxItem::Message { number, data } => {
+                    sink.messages += 1;
+                    let message_source = source.with(Location::Message(number));
+                    found += self.decode_message(&data, &message_source, depth, sink)
                 }
-                Ok(MboxMessage::TooLarge { size }) => {
-                    sink.problem(&message_source, IngestError::FileTooLarge { size, limit })
+                MboxItem::TooLarge { number, error } => {
+                    sink.messages += 1;
+                    sink.problem(&source.with(Location::Message(number)), error)
                 }
-                Err(e) => sink.problem(
-                    source,
-                    IngestError::Mbox {
-                        after: number - 1,
-                        message: e.to_string(),
-                    },
-                ),
+                MboxItem::Unreadable { error, .. } => sink.problem(source, error),
             }
         }
         found
@@ -225,30 +223,46 @@ fn not_an_input(
     Found::default()
 }
 
-fn decode_json(data: &[u8], source: &Source, expect: Expect, sink: &mut Sink) -> Found {
-    match parse_reports(data) {
-        Ok(reports) => {
-            let numbered = reports.len() > 1;
-            let count = reports.len();
-            for (index, report) in reports.into_iter().enumerate() {
-                let source = if numbered {
-                    source.with(Location::Report(index + 1))
-                } else {
-                    source.clone()
-                };
-                sink.reports.push((report, source));
-            }
-            Found {
-                reports: count,
-                dmarc: false,
-            }
-        }
-        Err(ReportError::NotTlsReport) if expect == Expect::MaybePart => Found::default(),
+/// Reads a JSON document: each report in it is kept, or is a problem of its own
+/// (numbered `report N` in a list) when it is unusable or its dates implausible.
+fn decode_json(
+    data: &[u8],
+    source: &Source,
+    expect: Expect,
+    decoder: &Decoder<'_>,
+    sink: &mut Sink,
+) -> Found {
+    let now = decoder.now;
+    let reports = match parse_report_list(data) {
+        Ok(reports) => reports,
+        Err(ReportError::NotTlsReport) if expect == Expect::MaybePart => return Found::default(),
         Err(e) => {
             sink.problem(source, e.into());
-            Found::default()
+            return Found::default();
+        }
+    };
+    let numbered = reports.len() > 1;
+    let document = decoder.keep_documents.then(|| Document::of(data));
+    let mut found = Found::default();
+    for (index, report) in reports.into_iter().enumerate() {
+        let source = if numbered {
+            source.with(Location::Report(index + 1))
+        } else {
+            source.clone()
+        };
+        let checked = report.and_then(|report| {
+            check_date_range(&report.date_range, now)?;
+            Ok(report)
+        });
+        match checked {
+            Ok(report) => {
+                sink.reports.push((report, source, document.clone()));
+                found.reports += 1;
+            }
+            Err(e) => sink.problem(&source, e.into()),
         }
     }
+    found
 }
 
 /// Whether a file name says the file is a report, a container or a mailbox, so that

@@ -15,6 +15,8 @@
 
 use std::io::{ErrorKind, Read};
 
+use crate::library::IngestError;
+
 /// One message of a streamed mbox: its content, or only its size when over the limit.
 pub enum MboxMessage {
     Complete(Vec<u8>),
@@ -374,6 +376,44 @@ impl Current {
     fn drop_content(&mut self) {
         self.keeping = false;
         self.unquoted = Vec::new();
+    }
+}
+
+/// One item of an mbox as the readers handle it: a numbered message, or the
+/// problem to report instead.
+pub enum MboxItem {
+    /// Message `number` (counted from 1).
+    Message { number: u64, data: Vec<u8> },
+    /// Message `number` is over the size limit: a problem of that message.
+    TooLarge { number: u64, error: IngestError },
+    /// The mailbox cannot be read past message `after`: a problem of the
+    /// mailbox, and its last item.
+    Unreadable { after: u64, error: IngestError },
+}
+
+impl<R: Read> MboxMessages<R> {
+    /// The messages numbered, and what cannot be read as the problem it is: the
+    /// one loop over a mailbox, whether it is streamed from a file or held in
+    /// memory.
+    pub fn numbered(self) -> impl Iterator<Item = MboxItem> {
+        let limit = self.limit;
+        self.enumerate().map(move |(index, message)| {
+            let number = index as u64 + 1;
+            match message {
+                Ok(MboxMessage::Complete(data)) => MboxItem::Message { number, data },
+                Ok(MboxMessage::TooLarge { size }) => MboxItem::TooLarge {
+                    number,
+                    error: IngestError::FileTooLarge { size, limit },
+                },
+                Err(e) => MboxItem::Unreadable {
+                    after: number - 1,
+                    error: IngestError::Mbox {
+                        after: number - 1,
+                        message: e.to_string(),
+                    },
+                },
+            }
+        })
     }
 }
 

@@ -12,8 +12,8 @@ use base64::Engine;
 use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::decode::{Decoder, Expect, Found, Sink};
-use super::error::{IngestError, SkipReason};
-use super::source::{Location, Source};
+use crate::library::{IngestError, SkipReason};
+use crate::library::{Location, Source};
 
 /// Parses the MIME headers (`Content-Type`, `Content-Disposition`,
 /// `Content-Transfer-Encoding`, `Content-Description`, ...), the only ones read here,

@@ -1,31 +1,27 @@
 //! Reading TLS reports from every kind of input: report files, gzip and zip archives,
 //! e-mail messages, mbox mailboxes and folders of any of these.
 //!
-//! Inputs are recognized by content ([`sniff`]), decoded within [`Limits`],
-//! deduplicated by (organization-name, report-id) in a [`ReportStore`], and anything
-//! unreadable becomes a [`Problem`] naming its [`Source`]; loading goes on.
+//! Inputs are recognized by content ([`sniff`]), decoded within [`Limits`] and put
+//! into a [`Loaded`] set (deduplicated by organization-name and report-id), and
+//! anything unreadable becomes a [`Problem`] naming its [`Source`]; loading goes on.
 
 #[doc(hidden)]
 pub mod bench;
 mod container;
 mod decode;
-mod error;
 mod mbox;
 mod mime;
 mod pipeline;
 mod sniff;
-mod source;
-mod store;
 mod walk;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-pub use error::{IngestError, Problem, SkipReason, Skipped};
+pub use pipeline::MessageItem;
 pub use sniff::{Kind, sniff};
-pub use source::{Location, Order, Source};
-pub use store::{Conflict, Inserted, LoadedReport, ReportStore};
 
+use crate::library::{Collect, Loaded, Problem, Skipped, Source};
 use crate::report::Report;
 
 const MIB: u64 = 1024 * 1024;
@@ -67,13 +63,21 @@ pub struct LoadOptions {
     pub limits: Limits,
     /// Decoder threads; `None` uses every core.
     pub threads: Option<usize>,
+    /// The time reports' dates are judged against ([`crate::report::check_date_range`]);
+    /// `None`: the time the load starts.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Hand each report's JSON document and content digest to the collector
+    /// ([`crate::library::Kept`]): a library stores them.
+    pub keep_documents: bool,
+    /// Files to pass over without decoding (a library's inputs read before).
+    pub known: Option<std::sync::Arc<dyn crate::library::KnownInputs>>,
 }
 
 /// Where a load stands; passed to the progress callback.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
-    /// The folders given are still being listed: `files_total` is the number of
-    /// files found so far, and nothing has been read yet.
+    /// The folders given are still being walked: `files_total` and `bytes_total`
+    /// are what was found so far (reading has started on it).
     pub listing: bool,
     pub bytes_total: u64,
     pub bytes_read: u64,
@@ -84,6 +88,8 @@ pub struct Progress {
     /// New unique reports.
     pub reports: u64,
     pub duplicates: u64,
+    /// Reports a library holds already from the same input.
+    pub again: u64,
     pub problems: u64,
     pub skipped: u64,
 }
@@ -97,31 +103,59 @@ pub struct LoadOutcome {
     pub progress: Progress,
 }
 
-/// Loads `paths` (files and folders) into `store`, merging with what it holds.
+/// Loads `paths` (files and folders) into `loaded`, merging with what it holds:
+/// the one way the command line, the app and the tests read inputs.
 ///
 /// `progress` is called on the calling thread at most every 50 ms and once at the
 /// end. Setting `cancel` stops reading soon; reports read until then are kept.
 pub fn load_into(
-    store: &mut ReportStore,
+    loaded: &mut Loaded,
+    paths: &[PathBuf],
+    options: &LoadOptions,
+    cancel: &AtomicBool,
+    progress: impl FnMut(&Progress),
+) -> LoadOutcome {
+    collect_into(loaded, paths, options, cancel, progress)
+}
+
+/// Reads `paths` as [`load_into`] does, handing what it finds to `collector` (a
+/// library file, a streaming export) instead of an in-memory set.
+pub fn collect_into(
+    collector: &mut dyn Collect,
     paths: &[PathBuf],
     options: &LoadOptions,
     cancel: &AtomicBool,
     mut progress: impl FnMut(&Progress),
 ) -> LoadOutcome {
-    pipeline::run(store, paths, options, cancel, &mut progress)
+    let input = pipeline::Input::Paths(paths);
+    pipeline::run(collector, input, options, cancel, &mut progress)
 }
 
-/// Loads `paths` into a new store with default options.
-pub fn load(paths: &[PathBuf]) -> ReportStore {
-    let mut store = ReportStore::new();
+/// Decodes e-mail messages from a mail source (IMAP, Maildir) on every core as
+/// [`collect_into`] decodes files, in the order `messages` yields them. The iterator
+/// runs on a thread of its own and is pulled only as fast as messages are decoded.
+pub fn collect_messages(
+    collector: &mut dyn Collect,
+    messages: &mut (dyn Iterator<Item = MessageItem> + Send),
+    options: &LoadOptions,
+    cancel: &AtomicBool,
+    mut progress: impl FnMut(&Progress),
+) -> LoadOutcome {
+    let input = pipeline::Input::Messages(messages);
+    pipeline::run(collector, input, options, cancel, &mut progress)
+}
+
+/// Loads `paths` into a new set with default options.
+pub fn load(paths: &[PathBuf]) -> Loaded {
+    let mut loaded = Loaded::new();
     load_into(
-        &mut store,
+        &mut loaded,
         paths,
         &LoadOptions::default(),
         &AtomicBool::new(false),
         |_| {},
     );
-    store
+    loaded
 }
 
 /// What [`decode_bytes`] found in one input, in the order found.
@@ -139,8 +173,13 @@ pub struct Decoded {
 ///
 /// Loading goes through [`load_into`], which streams mbox files instead of holding
 /// them; this entry point serves the fuzz targets and callers with bytes at hand.
+/// Dates are judged against the current time.
 pub fn decode_bytes(data: &[u8], path: &Path, limits: &Limits) -> Decoded {
-    let decoder = decode::Decoder { limits };
+    let decoder = decode::Decoder {
+        limits,
+        now: chrono::Utc::now(),
+        keep_documents: false,
+    };
     let mut sink = decode::Sink::default();
     let source = Source::file(path.into());
     let expect = decode::Expect::File {
@@ -148,7 +187,7 @@ pub fn decode_bytes(data: &[u8], path: &Path, limits: &Limits) -> Decoded {
     };
     decoder.decode(data, &source, 0, expect, &mut sink);
     Decoded {
-        reports: sink.reports,
+        reports: sink.reports.into_iter().map(|(r, s, _)| (r, s)).collect(),
         problems: sink.problems,
         skipped: sink.skipped,
     }

@@ -5,27 +5,29 @@
 //! splits it message by message into a bounded queue that every worker drains
 //! (the splitter decodes a message itself when the queue is full), so memory does
 //! not grow with the mailbox. Workers hand what they decoded to the calling thread
-//! in batches; it deduplicates them into the [`ReportStore`] and reports progress.
+//! in batches; it hands them to the [`Collect`]or (which deduplicates) and reports
+//! progress. Messages from a mail source go through the same queue.
 
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded, unbounded};
 use flate2::bufread::MultiGzDecoder;
 
 use super::container::{ReadError, gzip_starts_with, read_limited_into};
 use super::decode::{Decoder, Expect, Sink, claims_report};
-use super::error::{IngestError, Problem};
-use super::mbox::{MboxMessage, MboxMessages};
+use super::mbox::{MboxItem, MboxMessages};
 use super::sniff::mbox_start;
-use super::source::{Location, Order, Source};
-use super::store::{ReportStore, fingerprint};
-use super::walk::{InputFile, expand};
+use super::walk::{InputFile, WalkItem, walk};
 use super::{LoadOptions, LoadOutcome, Progress};
+use crate::library::{Collect, Digest, Found, InputRecord, Inserted, Kept};
+use crate::library::{IngestError, Problem};
+use crate::library::{Location, Order, Source};
+use crate::library::{content_digest, fingerprint, sha256};
 
 /// The first read of a file: all of a report file, the start of a larger one.
 const FIRST_READ: usize = 64 * 1024;
@@ -55,15 +57,35 @@ struct Output {
     sink: Sink,
     /// The fingerprint of each report in `sink`, computed on the worker thread.
     fingerprints: Vec<u64>,
+    /// The content digest of each report, when documents are kept.
+    digests: Vec<Digest>,
+    /// The input file the outputs come from, for the collector to hear of first.
+    input: Option<InputRecord>,
 }
 
 impl Output {
     fn new(order: Order, sink: Sink) -> Output {
-        let fingerprints = sink.reports.iter().map(|(r, _)| fingerprint(r)).collect();
+        let fingerprints = sink.reports.iter().map(|(r, ..)| fingerprint(r)).collect();
+        let digests = sink
+            .reports
+            .iter()
+            .filter(|(.., document)| document.is_some())
+            .map(|(r, ..)| content_digest(r))
+            .collect();
         Output {
             order,
             sink,
             fingerprints,
+            digests,
+            input: None,
+        }
+    }
+
+    /// Only the news of an input file.
+    fn input(record: InputRecord) -> Output {
+        Output {
+            input: Some(record),
+            ..Output::new(Order::default(), Sink::default())
         }
     }
 }
@@ -74,50 +96,78 @@ struct Counters {
     bytes_read: AtomicU64,
     files_done: AtomicU64,
     messages: AtomicU64,
+    /// Files the walk has found so far, and their bytes.
+    files_found: AtomicU64,
+    bytes_found: AtomicU64,
+    /// The walk is over.
+    walked: AtomicBool,
+}
+
+/// What the pipeline reads: files and folders, or messages from a mail source.
+pub enum Input<'a> {
+    Paths(&'a [std::path::PathBuf]),
+    Messages(&'a mut (dyn Iterator<Item = MessageItem> + Send)),
 }
 
 pub fn run(
-    store: &mut ReportStore,
-    paths: &[std::path::PathBuf],
+    collector: &mut dyn Collect,
+    input: Input<'_>,
     options: &LoadOptions,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(&Progress),
 ) -> LoadOutcome {
-    let generation = store.begin_load();
+    let generation = collector.begin_load();
+    // Every report of one load is judged against the same time.
+    let now = options.now.unwrap_or_else(chrono::Utc::now);
     let threads = options
         .threads
         .filter(|&n| n > 0)
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1);
-    let (files, walk_problems) = list(paths, threads, cancel, progress);
     let mut state = Progress {
-        bytes_total: files.iter().map(|f| f.size).sum(),
-        files_total: files.len() as u64,
+        listing: true,
         ..Progress::default()
     };
-    for (file, problem) in walk_problems {
-        let order = Order {
-            generation,
-            file: file as u32,
-            ..Order::default()
-        };
-        store.add_problem(problem, order);
-        state.problems += 1;
-    }
+    progress(&state);
     let counters = Counters::default();
-    let next_file = AtomicUsize::new(0);
+    let (file_tx, file_rx) = unbounded::<(u32, InputFile)>();
     let (job_tx, job_rx) = bounded::<Job>(MESSAGE_QUEUE);
     let (out_tx, out_rx) = bounded::<Vec<Output>>(256);
     std::thread::scope(|scope| {
+        let feeding = match input {
+            Input::Paths(paths) => {
+                let walker = Walker {
+                    generation,
+                    counters: &counters,
+                    files: file_tx,
+                    problems: out_tx.clone(),
+                };
+                std::thread::Builder::new()
+                    .name("tlsrpt-walk".into())
+                    .spawn_scoped(scope, move || walker.run(paths, cancel))
+            }
+            Input::Messages(messages) => {
+                drop(file_tx);
+                let feeder = Feeder {
+                    generation,
+                    counters: &counters,
+                    jobs: job_tx.clone(),
+                    problems: out_tx.clone(),
+                };
+                std::thread::Builder::new()
+                    .name("tlsrpt-messages".into())
+                    .spawn_scoped(scope, move || feeder.run(messages, cancel))
+            }
+        };
         let mut started = 0;
         for i in 0..threads {
             let worker = Worker {
                 options,
+                now,
                 cancel,
                 counters: &counters,
                 generation,
-                files: &files,
-                next_file: &next_file,
+                files: file_rx.clone(),
                 messages: job_rx.clone(),
                 batch: Batch::new(out_tx.clone()),
             };
@@ -127,51 +177,123 @@ pub fn run(
                 .spawn_scoped(scope, move || worker.run(job_tx));
             started += usize::from(spawned.is_ok());
         }
-        // The queue ends when the last worker is done with the files; the collector
-        // when the last worker is done.
-        drop((job_tx, job_rx, out_tx));
-        if started == 0 {
-            store.add_problem(
+        // The queue ends when the last worker is done with the files and the feeder
+        // with its messages; the collector when the walk and the last worker are done.
+        drop((job_tx, job_rx, out_tx, file_rx));
+        if started == 0 || feeding.is_err() {
+            collector.add_problem(
                 Problem {
                     source: Source::file(Path::new("").into()),
-                    error: IngestError::Io("cannot start decoder threads".into()),
+                    error: IngestError::Io("cannot start the reading threads".into()),
                 },
                 Order::default(),
             );
         }
-        collect(store, out_rx, &counters, &mut state, progress);
+        collect(collector, out_rx, &counters, &mut state, progress);
     });
-    store.finish_load();
+    collector.finish_load();
     LoadOutcome {
         cancelled: cancel.load(Relaxed),
         progress: state,
     }
 }
 
-/// Lists the files to read, telling `progress` how many were found so far.
-fn list(
-    paths: &[std::path::PathBuf],
-    threads: usize,
-    cancel: &AtomicBool,
-    progress: &mut dyn FnMut(&Progress),
-) -> (Vec<InputFile>, Vec<(usize, Problem)>) {
-    let mut state = Progress {
-        listing: true,
-        ..Progress::default()
-    };
-    progress(&state);
-    let mut last_call = Instant::now();
-    expand(paths, threads, cancel, &mut |found| {
-        if last_call.elapsed() >= PROGRESS_INTERVAL {
-            state.files_total = found as u64;
-            progress(&state);
-            last_call = Instant::now();
+/// One item a mail source yields: a message to decode, or one it could not fetch.
+pub enum MessageItem {
+    Message { source: Source, data: Vec<u8> },
+    Problem(Problem),
+}
+
+/// Feeds messages from a mail source to the decoders, numbered in the order the
+/// source yields them; blocks while the queue is full, so a mailbox of any size
+/// takes bounded memory.
+struct Feeder<'a> {
+    generation: u32,
+    counters: &'a Counters,
+    jobs: Sender<Job>,
+    problems: Sender<Vec<Output>>,
+}
+
+impl Feeder<'_> {
+    fn run(self, messages: &mut (dyn Iterator<Item = MessageItem> + Send), cancel: &AtomicBool) {
+        for (number, item) in (1u64..).zip(messages) {
+            if cancel.load(Relaxed) {
+                break;
+            }
+            let order = Order {
+                generation: self.generation,
+                message: number,
+                ..Order::default()
+            };
+            self.counters.messages.fetch_add(1, Relaxed);
+            match item {
+                MessageItem::Message { source, data } => {
+                    self.counters
+                        .bytes_found
+                        .fetch_add(data.len() as u64, Relaxed);
+                    self.counters
+                        .bytes_read
+                        .fetch_add(data.len() as u64, Relaxed);
+                    if self
+                        .jobs
+                        .send(Job {
+                            source,
+                            data,
+                            order,
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                MessageItem::Problem(problem) => {
+                    let mut sink = Sink::default();
+                    sink.problems.push(problem);
+                    let _ = self.problems.send(vec![Output::new(order, sink)]);
+                }
+            }
         }
-    })
+        self.counters.walked.store(true, Relaxed);
+    }
+}
+
+/// The walk, on its own thread: each file found goes to the readers at once, each
+/// path that cannot be walked to the collector, both numbered in input order.
+struct Walker<'a> {
+    generation: u32,
+    counters: &'a Counters,
+    files: Sender<(u32, InputFile)>,
+    problems: Sender<Vec<Output>>,
+}
+
+impl Walker<'_> {
+    fn run(self, paths: &[std::path::PathBuf], cancel: &AtomicBool) {
+        let mut next = 0u32;
+        walk(paths, cancel, &mut |found| match found {
+            WalkItem::File(file) => {
+                self.counters.files_found.fetch_add(1, Relaxed);
+                self.counters.bytes_found.fetch_add(file.size, Relaxed);
+                let _ = self.files.send((next, file));
+                next += 1;
+            }
+            WalkItem::Problem(problem) => {
+                // Placed before the file that follows it.
+                let order = Order {
+                    generation: self.generation,
+                    file: next,
+                    ..Order::default()
+                };
+                let mut sink = Sink::default();
+                sink.problems.push(problem);
+                let _ = self.problems.send(vec![Output::new(order, sink)]);
+            }
+        });
+        self.counters.walked.store(true, Relaxed);
+    }
 }
 
 fn collect(
-    store: &mut ReportStore,
+    loaded: &mut dyn Collect,
     outputs: Receiver<Vec<Output>>,
     counters: &Counters,
     state: &mut Progress,
@@ -194,7 +316,7 @@ fn collect(
         };
         for output in batch {
             sink_messages += output.sink.messages;
-            add_output(store, output, state);
+            add_output(loaded, output, state);
         }
         if last_call.elapsed() >= PROGRESS_INTERVAL {
             read_counters(state, counters, sink_messages);
@@ -206,27 +328,45 @@ fn collect(
     progress(state);
 }
 
-/// Puts what one input produced into the store, counting it in `state`.
-fn add_output(store: &mut ReportStore, output: Output, state: &mut Progress) {
+/// Hands what one input produced to the collector, counting it in `state`.
+fn add_output(loaded: &mut dyn Collect, output: Output, state: &mut Progress) {
     let Output {
         order,
         sink,
         fingerprints,
+        digests,
+        input,
     } = output;
+    if let Some(record) = input {
+        loaded.input(record);
+    }
     {
+        let mut digests = digests.into_iter();
         let reports = sink.reports.into_iter().zip(fingerprints);
-        for (item, ((report, source), fingerprint)) in reports.enumerate() {
+        for (item, ((report, source, document), fingerprint)) in reports.enumerate() {
             let order = Order {
                 item: item as u32,
                 ..order
             };
-            match store.insert_fingerprinted(report, source, order, fingerprint) {
-                super::Inserted::New => state.reports += 1,
-                super::Inserted::Copy => state.duplicates += 1,
+            let kept = document.and_then(|document| {
+                let digest = digests.next()?;
+                Some(Kept { digest, document })
+            });
+            let found = Found {
+                report,
+                source,
+                order,
+                fingerprint,
+                kept,
+            };
+            match loaded.insert(found) {
+                Inserted::New => state.reports += 1,
+                Inserted::Copy => state.duplicates += 1,
+                Inserted::Again => state.again += 1,
             }
         }
         for (item, problem) in sink.problems.into_iter().enumerate() {
-            store.add_problem(
+            loaded.add_problem(
                 problem,
                 Order {
                     item: item as u32,
@@ -236,7 +376,7 @@ fn add_output(store: &mut ReportStore, output: Output, state: &mut Progress) {
             state.problems += 1;
         }
         for (item, skipped) in sink.skipped.into_iter().enumerate() {
-            store.add_skipped(
+            loaded.add_skipped(
                 skipped,
                 Order {
                     item: item as u32,
@@ -249,6 +389,9 @@ fn add_output(store: &mut ReportStore, output: Output, state: &mut Progress) {
 }
 
 fn read_counters(state: &mut Progress, counters: &Counters, sink_messages: u64) {
+    state.listing = !counters.walked.load(Relaxed);
+    state.files_total = counters.files_found.load(Relaxed);
+    state.bytes_total = counters.bytes_found.load(Relaxed);
     state.bytes_read = counters.bytes_read.load(Relaxed);
     state.files_done = counters.files_done.load(Relaxed);
     state.messages = counters.messages.load(Relaxed) + sink_messages;
@@ -285,6 +428,11 @@ impl Batch {
         }
     }
 
+    /// Sends one output ahead of the batch.
+    fn send_now(&mut self, output: Output) {
+        let _ = self.to.send(vec![output]);
+    }
+
     fn flush(&mut self) {
         if !self.outputs.is_empty() {
             let outputs = std::mem::replace(&mut self.outputs, Vec::with_capacity(BATCH_OUTPUTS));
@@ -298,11 +446,13 @@ impl Batch {
 /// One decoder thread's state.
 struct Worker<'a> {
     options: &'a LoadOptions,
+    /// The time reports' dates are judged against.
+    now: chrono::DateTime<chrono::Utc>,
     cancel: &'a AtomicBool,
     counters: &'a Counters,
     generation: u32,
-    files: &'a [InputFile],
-    next_file: &'a AtomicUsize,
+    /// The files the walk finds, numbered in input order.
+    files: Receiver<(u32, InputFile)>,
     messages: Receiver<Job>,
     batch: Batch,
 }
@@ -316,11 +466,20 @@ impl Worker<'_> {
                 self.decode_message(job);
                 continue;
             }
-            let index = self.next_file.fetch_add(1, Relaxed);
-            if index >= self.files.len() || self.cancel.load(Relaxed) {
+            if self.cancel.load(Relaxed) {
                 break;
             }
-            self.read_file(index, &queue);
+            // A message (this worker holds a sender of the queue, which so stays
+            // open) or the next file; none left once the walk is done.
+            crossbeam_channel::select! {
+                recv(self.messages) -> job => if let Ok(job) = job {
+                    self.decode_message(job);
+                },
+                recv(self.files) -> file => match file {
+                    Ok((index, file)) => self.read_file(index, &file, &queue),
+                    Err(_) => break,
+                },
+            }
         }
         // Once every worker is here, the queue has no sender left and ends.
         drop(queue);
@@ -334,13 +493,19 @@ impl Worker<'_> {
     fn decode_message(&mut self, job: Job) {
         let mut sink = Sink::default();
         if !self.cancel.load(Relaxed) {
-            let decoder = Decoder {
-                limits: &self.options.limits,
-            };
+            let decoder = self.decoder();
             decoder.decode_message(&job.data, &job.source, 0, &mut sink);
         }
         self.batch
             .push(Output::new(job.order, sink), job.data.len());
+    }
+
+    fn decoder(&self) -> Decoder<'_> {
+        Decoder {
+            limits: &self.options.limits,
+            now: self.now,
+            keep_documents: self.options.keep_documents,
+        }
     }
 
     fn problem(&mut self, source: &Source, error: IngestError, order: Order) {
@@ -349,16 +514,22 @@ impl Worker<'_> {
         self.batch.push(Output::new(order, sink), 0);
     }
 
-    fn read_file(&mut self, index: usize, queue: &Sender<Job>) {
-        let file = &self.files[index];
+    fn read_file(&mut self, index: u32, file: &InputFile, queue: &Sender<Job>) {
         let order = Order {
             generation: self.generation,
-            file: index as u32,
+            file: index,
             ..Order::default()
         };
         let source = Source::file(file.path.clone());
         let read = Cell::new(0);
-        if let Err(error) = self.read_and_decode(file, &source, order, &read, queue) {
+        let known = self.options.known.as_ref();
+        if let Some(reason) = known.and_then(|k| k.known_file(&file.path, file.size, file.modified))
+        {
+            self.batch.push(
+                Output::input(input_record(file, order, None, Some(reason))),
+                0,
+            );
+        } else if let Err(error) = self.read_and_decode(file, &source, order, &read, queue) {
             self.problem(&source, error, order);
         }
         // A file refused (too large) or failed part-way is done all the same, so
@@ -394,7 +565,10 @@ impl Worker<'_> {
         let first = expected.saturating_add(1).min(FIRST_READ);
         let mut data = Vec::new();
         read_start(&mut handle, &mut data, first, expected).map_err(io)?;
+        let record = |digest, known| input_record(file, order, digest, known);
         if let Some(start) = mbox_start(&data) {
+            // Heard of before any of its messages, which other workers decode.
+            self.batch.send_now(Output::input(record(None, None)));
             let mut head = Cursor::new(data);
             head.set_position(start as u64);
             self.split_mbox(head.chain(handle), source, order, queue);
@@ -416,16 +590,26 @@ impl Worker<'_> {
         }
         drop(handle);
         if data.starts_with(&[0x1f, 0x8b]) && gzip_starts_with(&data, b"From ") {
+            self.batch.send_now(Output::input(record(None, None)));
             self.split_mbox(MultiGzDecoder::new(&data[..]), source, order, queue);
+            return Ok(());
+        }
+        // A library passes over a file whose content it has read under another name.
+        let wants_digest = self.options.keep_documents || self.options.known.is_some();
+        let digest = wants_digest.then(|| sha256(&data));
+        let known = self.options.known.as_ref();
+        if let Some(reason) = digest.and_then(|d| known?.known_content(&d)) {
+            self.batch
+                .push(Output::input(record(digest, Some(reason))), 0);
             return Ok(());
         }
         let claims_report = !file.in_folder || claims_report(&file.path.to_string_lossy());
         let mut sink = Sink::default();
-        let decoder = Decoder {
-            limits: &self.options.limits,
-        };
-        decoder.decode(&data, source, 0, Expect::File { claims_report }, &mut sink);
-        self.batch.push(Output::new(order, sink), data.len());
+        self.decoder()
+            .decode(&data, source, 0, Expect::File { claims_report }, &mut sink);
+        let mut output = Output::new(order, sink);
+        output.input = Some(record(digest, None));
+        self.batch.push(output, data.len());
         Ok(())
     }
 
@@ -439,39 +623,40 @@ impl Worker<'_> {
         queue: &Sender<Job>,
     ) {
         let limit = self.options.limits.max_message_size;
-        let mut number = 0u64;
         let reader = Cancellable {
             inner: reader,
             cancel: self.cancel,
         };
-        for message in MboxMessages::new(reader, limit) {
+        for item in MboxMessages::new(reader, limit).numbered() {
             if self.cancel.load(Relaxed) {
                 return;
             }
-            number += 1;
+            let (number, message) = match item {
+                MboxItem::Message { number, data } => (number, data),
+                MboxItem::TooLarge { number, error } => {
+                    self.counters.messages.fetch_add(1, Relaxed);
+                    let order = Order {
+                        message: number,
+                        ..order
+                    };
+                    self.problem(&source.with(Location::Message(number)), error, order);
+                    continue;
+                }
+                MboxItem::Unreadable { after, error } => {
+                    let order = Order {
+                        message: after + 1,
+                        ..order
+                    };
+                    self.problem(source, error, order);
+                    return;
+                }
+            };
+            self.counters.messages.fetch_add(1, Relaxed);
             let order = Order {
                 message: number,
                 ..order
             };
             let message_source = source.with(Location::Message(number));
-            self.counters.messages.fetch_add(1, Relaxed);
-            let message = match message {
-                Ok(MboxMessage::Complete(message)) => message,
-                Ok(MboxMessage::TooLarge { size }) => {
-                    let error = IngestError::FileTooLarge { size, limit };
-                    self.problem(&message_source, error, order);
-                    continue;
-                }
-                Err(e) => {
-                    let error = IngestError::Mbox {
-                        after: number - 1,
-                        message: e.to_string(),
-                    };
-                    self.counters.messages.fetch_sub(1, Relaxed);
-                    self.problem(source, error, order);
-                    return;
-                }
-            };
             let job = Job {
                 source: message_source,
                 data: message,
@@ -483,6 +668,23 @@ impl Worker<'_> {
                 Err(TrySendError::Disconnected(_)) => return,
             }
         }
+    }
+}
+
+fn input_record(
+    file: &InputFile,
+    order: Order,
+    digest: Option<Digest>,
+    known: Option<String>,
+) -> InputRecord {
+    InputRecord {
+        path: file.path.clone(),
+        size: file.size,
+        modified: file.modified,
+        root: file.root,
+        order,
+        digest,
+        known,
     }
 }
 

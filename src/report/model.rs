@@ -278,6 +278,20 @@ pub struct FailureDetail {
     pub failure_reason_code: Option<Text>,
 }
 
+/// A link found in a report ("additional-information") as one to open: only an
+/// `http` or `https` URI, without spaces or control characters. Anything else
+/// (`javascript:`, `file:`, `data:`, a network share) stays text: a report is
+/// anyone's to send.
+pub fn web_link(text: &str) -> Option<&str> {
+    let link = text.trim();
+    let scheme_end = link.find("://")?;
+    let scheme = &link[..scheme_end];
+    let web = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
+    let host_starts = link.len() > scheme_end + 3;
+    let clean = !link.chars().any(|c| c.is_whitespace() || c.is_control());
+    (web && host_starts && clean).then_some(link)
+}
+
 impl Report {
     /// Total successful sessions over all policies, from the summaries (at most
     /// `u64::MAX`).
@@ -293,5 +307,35 @@ impl Report {
         self.policies.iter().fold(0, |sum, p| {
             sum.saturating_add(p.summary.total_failure_session_count)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::web_link;
+
+    #[test]
+    fn only_http_and_https_links_are_links() {
+        for link in [
+            "https://example.com/tls",
+            "HTTP://example.com",
+            " http://x.example/a?b=c ",
+        ] {
+            assert_eq!(web_link(link), Some(link.trim()), "{link}");
+        }
+        for text in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "data:text/html,<script>x</script>",
+            "\\\\server\\share",
+            "https://",
+            "https://example.com/a b",
+            "https://example.com/\u{7}",
+            "ftp://example.com",
+            "see https://example.com",
+            "",
+        ] {
+            assert_eq!(web_link(text), None, "{text:?}");
+        }
     }
 }

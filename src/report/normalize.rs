@@ -1,14 +1,23 @@
 //! Raw serde types to the model: trimming, prefix stripping, defaults, validation.
 
 use super::ReportError;
+use super::bounds::check_count;
 use super::datetime::parse_datetime;
 use super::model::*;
 use super::raw::*;
 
-/// Parses one JSON document holding a TLS report (or a list of them).
+/// Parses one JSON document holding a TLS report (or a list of them); one unusable
+/// report makes the whole document an error.
 ///
 /// A UTF-8 byte order mark is skipped; UTF-16 documents with a BOM are transcoded.
 pub fn parse_reports(bytes: &[u8]) -> Result<Vec<Report>, ReportError> {
+    parse_report_list(bytes)?.into_iter().collect()
+}
+
+/// Parses one JSON document holding a TLS report (or a list of them), each report
+/// on its own: an unusable report in a list leaves the others usable. The outer
+/// error is for a document that is no report at all.
+pub fn parse_report_list(bytes: &[u8]) -> Result<Vec<Result<Report, ReportError>>, ReportError> {
     let utf8;
     let bytes = match transcode_utf16(bytes) {
         Some(text) => {
@@ -22,7 +31,7 @@ pub fn parse_reports(bytes: &[u8]) -> Result<Vec<Report>, ReportError> {
     if raws.0.is_empty() {
         return Err(ReportError::NotTlsReport);
     }
-    raws.0.into_iter().map(normalize_report).collect()
+    Ok(raws.0.into_iter().map(normalize_report).collect())
 }
 
 fn classify(bytes: &[u8], error: serde_json::Error) -> ReportError {
@@ -69,13 +78,24 @@ fn normalize_report(raw: RawReport) -> Result<Report, ReportError> {
     if raw.policies.is_none() && raw.report_id.is_none() {
         return Err(ReportError::NotTlsReport);
     }
-    Ok(Report {
+    let date_range = normalize_date_range(raw.date_range)?;
+    let policies = try_map_exact(raw.policies.unwrap_or_default().0, normalize_policy_result)?;
+    let report = Report {
         organization_name: text(raw.organization_name.as_ref().map_or("", |t| &t.0).trim()),
-        date_range: normalize_date_range(raw.date_range)?,
+        date_range,
         contact_info: non_empty(raw.contact_info),
         report_id: text(raw.report_id.as_ref().map_or("", |t| &t.0).trim()),
-        policies: map_exact(raw.policies.unwrap_or_default().0, normalize_policy_result),
-    })
+        policies,
+    };
+    check_count(
+        || "the report's total-successful-session-count over all policies".into(),
+        report.successful_sessions(),
+    )?;
+    check_count(
+        || "the report's total-failure-session-count over all policies".into(),
+        report.failed_sessions(),
+    )?;
+    Ok(report)
 }
 
 /// A missing end is taken as one day after the start and vice versa: RFC 8460 §4.1
@@ -109,22 +129,54 @@ fn normalize_date_range(raw: Option<RawDateRange>) -> Result<DateRange, ReportEr
     Ok(DateRange { start, end })
 }
 
-fn normalize_policy_result(raw: RawPolicyResult) -> PolicyResult {
-    let failure_details = map_exact(raw.failure_details.unwrap_or_default().0, normalize_detail);
+/// `number` counts policies from 1, as the error messages do.
+fn normalize_policy_result(
+    number: usize,
+    raw: RawPolicyResult,
+) -> Result<PolicyResult, ReportError> {
+    let failure_details = try_map_exact(raw.failure_details.unwrap_or_default().0, |n, d| {
+        normalize_detail(number, n, d)
+    })?;
     let summary = raw.summary.unwrap_or_default();
-    let detail_sum = super::model::failed_session_sum(&failure_details);
-    PolicyResult {
+    let detail_sum = check_count(
+        || format!("policy {number}: the sum of its failure details' \"failed-session-count\""),
+        super::model::failed_session_sum(&failure_details),
+    )?;
+    let field = |name: &str| format!("policy {number} \"{name}\"");
+    let successful = "total-successful-session-count";
+    let failed = "total-failure-session-count";
+    Ok(PolicyResult {
         policy: std::sync::Arc::new(normalize_policy(raw.policy.unwrap_or_default())),
         summary: SessionSummary {
-            total_successful_session_count: summary
-                .total_successful_session_count
-                .map_or(0, |c| c.0),
-            total_failure_session_count: summary
-                .total_failure_session_count
-                .map_or(detail_sum, |c| c.0),
+            total_successful_session_count: count(
+                || field(successful),
+                summary.total_successful_session_count,
+            )?
+            .unwrap_or(0),
+            total_failure_session_count: count(
+                || field(failed),
+                summary.total_failure_session_count,
+            )?
+            .unwrap_or(detail_sum),
         },
         failure_details,
-    }
+    })
+}
+
+/// A count as sent, if sent: usable and at most [`super::MAX_SESSION_COUNT`], or an
+/// error naming `field`.
+fn count(
+    field: impl Fn() -> String,
+    raw: Option<LenientCount>,
+) -> Result<Option<u64>, ReportError> {
+    let Some(LenientCount(raw)) = raw else {
+        return Ok(None);
+    };
+    let value = raw.map_err(|problem| ReportError::InvalidCount {
+        field: field(),
+        problem,
+    })?;
+    check_count(field, value).map(Some)
 }
 
 fn normalize_policy(raw: RawPolicy) -> Policy {
@@ -155,17 +207,22 @@ fn strip_mx_prefix(value: &str) -> &str {
     }
 }
 
-fn normalize_detail(raw: RawFailureDetail) -> FailureDetail {
-    FailureDetail {
+fn normalize_detail(
+    policy: usize,
+    number: usize,
+    raw: RawFailureDetail,
+) -> Result<FailureDetail, ReportError> {
+    let field = || format!("policy {policy}, failure detail {number} \"failed-session-count\"");
+    Ok(FailureDetail {
         result_type: ResultType::parse(raw.result_type.as_ref().map_or("", |t| &t.0)),
         sending_mta_ip: raw.sending_mta_ip.and_then(|t| IpText::parse(&t.0)),
         receiving_mx_hostname: raw.receiving_mx_hostname.and_then(|t| hostname(&t.0)),
         receiving_mx_helo: non_empty(raw.receiving_mx_helo),
         receiving_ip: raw.receiving_ip.and_then(|t| IpText::parse(&t.0)),
-        failed_session_count: raw.failed_session_count.map_or(0, |c| c.0),
+        failed_session_count: count(field, raw.failed_session_count)?.unwrap_or(0),
         additional_information: non_empty(raw.additional_information),
         failure_reason_code: non_empty(raw.failure_reason_code),
-    }
+    })
 }
 
 /// Host and domain names compare case-insensitively and without the root dot.
@@ -190,12 +247,18 @@ fn text(value: &str) -> Text {
     Text::from(value)
 }
 
-/// Maps into a new vector of exactly the needed size.
+/// Maps into a new vector of exactly the needed size, with each item's number
+/// (from 1, as messages count), stopping at the first error.
 ///
 /// `into_iter().map().collect()` would reuse the raw vector's allocation, sized for
 /// the much larger raw type, and keep it for as long as the report lives.
-fn map_exact<R, T>(raw: Vec<R>, f: impl FnMut(R) -> T) -> Vec<T> {
+fn try_map_exact<R, T>(
+    raw: Vec<R>,
+    mut f: impl FnMut(usize, R) -> Result<T, ReportError>,
+) -> Result<Vec<T>, ReportError> {
     let mut out = Vec::with_capacity(raw.len());
-    out.extend(raw.into_iter().map(f));
-    out
+    for (index, item) in raw.into_iter().enumerate() {
+        out.push(f(index + 1, item)?);
+    }
+    Ok(out)
 }

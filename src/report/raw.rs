@@ -172,8 +172,17 @@ impl<'de> Visitor<'de> for TextVisitor {
 }
 
 /// A session count sent as a non-negative integer, a whole float or a digit string.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct LenientCount(pub u64);
+/// A number that is no count (negative, fractional, past `u64`) is kept as the
+/// reason, so that normalization can name the field it was found in; text, lists
+/// and objects are errors of the document's type, with their place in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LenientCount(pub Result<u64, String>);
+
+impl Default for LenientCount {
+    fn default() -> LenientCount {
+        LenientCount(Ok(0))
+    }
+}
 
 impl<'de> Deserialize<'de> for LenientCount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -184,18 +193,18 @@ impl<'de> Deserialize<'de> for LenientCount {
 struct CountVisitor;
 
 impl<'de> Visitor<'de> for CountVisitor {
-    type Value = u64;
+    type Value = Result<u64, String>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a non-negative session count")
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
-        Ok(v)
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Ok(v))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-        u64::try_from(v).map_err(|_| E::custom(format!("negative session count {v}")))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(u64::try_from(v).map_err(|_| format!("{v} is negative")))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         // Integers past u64 also arrive here, as floats.
         let problem = if v < 0.0 {
             "is negative"
@@ -204,20 +213,27 @@ impl<'de> Visitor<'de> for CountVisitor {
         } else if v.fract() != 0.0 {
             "is not a whole number"
         } else {
-            return Ok(v as u64);
+            return Ok(Ok(v as u64));
         };
-        Err(E::custom(format!("session count {v} {problem}")))
+        Ok(Err(format!("{v} {problem}")))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         let t = v.trim();
         if t.is_empty() {
-            return Ok(0);
+            return Ok(Ok(0));
         }
-        t.parse::<u64>()
-            .map_err(|_| E::custom(format!("session count {v:?} is not a number")))
+        let digits = t.strip_prefix('+').unwrap_or(t);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            // Text that is no number at all: a wrong type, reported with its place
+            // in the document like every other one.
+            return Err(E::custom(format!("session count {v:?} is not a number")));
+        }
+        Ok(digits
+            .parse::<u64>()
+            .map_err(|_| format!("{v:?} is too large")))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
-        Ok(0)
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Ok(0))
     }
 }
 
@@ -307,8 +323,8 @@ mod tests {
 
     fn count(json: &str) -> Result<u64, String> {
         serde_json::from_str::<LenientCount>(json)
-            .map(|c| c.0)
             .map_err(|e| e.to_string())
+            .and_then(|c| c.0)
     }
 
     #[test]
@@ -329,11 +345,15 @@ mod tests {
     #[test]
     fn unusable_counts_say_why() {
         for (json, why) in [
-            ("-5", "negative session count -5"),
+            ("-5", "-5 is negative"),
             ("-5.0", "is negative"),
             ("5.5", "5.5 is not a whole number"),
             ("99999999999999999999999", "is too large"),
+            ("\"99999999999999999999999\"", "is too large"),
             ("\"five\"", "\"five\" is not a number"),
+            ("true", "invalid type: boolean `true`"),
+            ("[1]", "invalid type: sequence"),
+            ("{\"n\": 1}", "invalid type: map"),
         ] {
             let error = count(json).expect_err(json);
             assert!(error.contains(why), "{json}: {error}");

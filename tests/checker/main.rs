@@ -13,6 +13,9 @@ mod harness;
 mod support;
 
 mod cli;
+mod dane;
+mod dane_cli;
+mod dane_hostile;
 mod dns_faults;
 #[cfg(feature = "gui")]
 mod gui_panel;

@@ -112,6 +112,56 @@ fn null_mx_takes_no_mail() {
 }
 
 #[test]
+fn a_null_mx_domain_gets_the_opt_out_headings_not_testing_then_enforce() {
+    let report = World::builder()
+        .zone(zone!("null-mx"))
+        .start()
+        .check("null-mx.test");
+    let text = tlsrpt_analyzer::checker::text::render(&report);
+    assert!(
+        text.contains("the opt-out (mode none: no MX host to protect)"),
+        "{text}"
+    );
+    assert!(!text.contains("first in testing mode"), "{text}");
+    assert!(!text.contains("the enforce policy"), "{text}");
+    // A domain with mail keeps testing first, then enforce.
+    let text = tlsrpt_analyzer::checker::text::render(&check(
+        zone!("implicit-mx"),
+        "implicit-mx.test",
+        &policy("enforce", &["implicit-mx.test"], 604800),
+    ));
+    assert!(text.contains("first in testing mode"), "{text}");
+    assert!(text.contains("the enforce policy"), "{text}");
+}
+
+#[test]
+fn a_resolver_that_denies_the_root_too_is_called_broken_not_the_domain_missing() {
+    let report = World::builder()
+        .zone(zone!("example"))
+        .nxdomain_dns()
+        .timeout(1.0)
+        .start()
+        .check("example.test");
+    let finding = expect(&report, "dns-resolver-broken", Severity::Fail, None);
+    assert!(
+        finding.message.contains("broken, filtering or offline"),
+        "{}",
+        finding.message
+    );
+    absent(&report, "mx-domain-nxdomain");
+}
+
+#[test]
+fn a_missing_domain_under_a_working_resolver_is_missing() {
+    let report = World::builder()
+        .zone(zone!("example"))
+        .start()
+        .check("does-not-exist.test");
+    expect(&report, "mx-domain-nxdomain", Severity::Fail, None);
+    absent(&report, "dns-resolver-broken");
+}
+
+#[test]
 fn implicit_mx_is_the_domain_itself() {
     let domain = "implicit-mx.test";
     let report = check(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use tempfile::TempDir;
-use tlsrpt_analyzer::ingest::{IngestError, ReportStore};
+use tlsrpt_analyzer::library::{IngestError, Loaded};
 
 pub fn tempdir() -> TempDir {
     tempfile::tempdir().expect("tempdir")
@@ -62,7 +62,7 @@ pub fn src(path: &Path, steps: &[&str]) -> String {
 }
 
 /// Each problem's source and error, in input order.
-pub fn problems(store: &ReportStore) -> Vec<(String, IngestError)> {
+pub fn problems(store: &Loaded) -> Vec<(String, IngestError)> {
     store
         .problems()
         .map(|p| (p.source.to_string(), p.error.clone()))

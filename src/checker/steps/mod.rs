@@ -1,6 +1,7 @@
 //! The steps of a check, in the order a sending MTA takes them. Each turns what
 //! it observes into findings.
 
+pub mod dane;
 pub(crate) mod mx;
 pub(crate) mod policy_file;
 pub(crate) mod policy_host;

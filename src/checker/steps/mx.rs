@@ -50,6 +50,18 @@ fn lookup(ctx: &Context, domain: &Domain, f: &mut Findings) -> Option<Vec<MxHost
     let records = match ctx.dns.mx(&domain.ascii) {
         Lookup::Found(answer) => answer.records,
         Lookup::NoData(_) => return Some(implicit(domain, f)),
+        Lookup::NxDomain(_) if !ctx.dns.knows_the_root() => {
+            f.add(
+                "dns-resolver-broken",
+                Severity::Fail,
+                RFC_MX,
+                format!(
+                    "the resolver says {} does not exist, and that the root zone does not either: it is broken, filtering or offline, so nothing could be checked (try another resolver with --dns-server)",
+                    domain.ascii
+                ),
+            );
+            return None;
+        }
         Lookup::NxDomain(_) => {
             f.add(
                 "mx-domain-nxdomain",

@@ -6,6 +6,8 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use rustls::pki_types::CertificateDer;
+
 use super::super::cert::{CertCheck, CertInfo, CertProblem};
 use super::super::context::Context;
 use super::super::error::CheckError;
@@ -16,7 +18,8 @@ use super::policy_host::EXPIRY_WARNING_DAYS;
 
 const RFC: &str = "RFC 8461 §4.2";
 const RFC_STARTTLS: &str = "RFC 3207, RFC 8461 §4.2";
-const MAX_HOSTS: usize = 5;
+/// MX hosts probed, and looked up for DANE, at most.
+pub(crate) const MAX_HOSTS: usize = 5;
 const MAX_ADDRESSES: usize = 2;
 
 /// The state of STARTTLS on one address or one host.
@@ -29,6 +32,17 @@ pub enum Starttls {
     Failed,
 }
 
+impl Starttls {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Starttls::Untested => "untested",
+            Starttls::Ok => "ok",
+            Starttls::Missing => "missing",
+            Starttls::Failed => "failed",
+        }
+    }
+}
+
 /// What the probe of one address found.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AddressResult {
@@ -38,6 +52,14 @@ pub struct AddressResult {
     pub certificate: Option<CertInfo>,
 }
 
+/// One address's result, with the chain it served (empty until TLS is up) for
+/// the DANE step.
+#[derive(Clone, Debug)]
+pub(crate) struct Probed {
+    pub(crate) result: AddressResult,
+    pub(crate) chain: Vec<CertificateDer<'static>>,
+}
+
 /// Probes the hosts; `policy_applies` (a testing or enforce policy) makes
 /// certificate problems failures rather than warnings.
 pub(crate) fn run(
@@ -45,7 +67,7 @@ pub(crate) fn run(
     hosts: &[MxHost],
     policy_applies: bool,
     f: &mut Findings,
-) -> Result<Vec<Vec<AddressResult>>, CheckError> {
+) -> Result<Vec<Vec<Probed>>, CheckError> {
     report_cap(hosts, f);
     let port = ctx.config.smtp_port;
     let targets = |host: &MxHost| -> Vec<SocketAddr> {
@@ -73,9 +95,16 @@ pub(crate) fn run(
                 host: &host.host,
                 addr,
             };
-            results.push(report(ctx, &target, &probe, policy_applies, f));
+            results.push(Probed {
+                result: report(ctx, &target, &probe, policy_applies, f),
+                chain: match probe.outcome {
+                    Outcome::Tls { cert, .. } => cert.der,
+                    _ => Vec::new(),
+                },
+            });
         }
-        consistency(&host.host, &results, f);
+        let addresses: Vec<AddressResult> = results.iter().map(|p| p.result.clone()).collect();
+        consistency(&host.host, &addresses, f);
         results_by_host.push(results);
     }
     Ok(results_by_host)

@@ -1,18 +1,20 @@
 //! The domain checker: a domain field, the check on a worker thread with live
-//! progress, findings grouped by step with their evidence, and the records to
-//! publish with copy buttons.
+//! progress, the MX hosts with their STARTTLS, DNSSEC and DANE state, findings
+//! grouped by step with their evidence, and the records to publish with copy
+//! buttons.
 
 use eframe::egui;
 
-use super::PanelData;
-use crate::checker::{CheckReport, Severity, Step, Verdict};
+use super::{PanelData, thousands};
+use crate::analysis::{AppliedPolicy, abbreviated_policy, stale_senders};
+use crate::checker::{CheckReport, MxState, Severity, Step, Verdict};
 use crate::gui::command::Command;
 use crate::gui::view::ViewState;
 
 pub fn checker_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Option<Command> {
     let mut command = None;
-    ui.heading("Domain check: MTA-STS and TLS-RPT");
-    ui.weak("Checks the records, the policy host and the MX hosts the way a sending MTA does (RFC 8461, RFC 8460).");
+    ui.heading("Domain check: MTA-STS, DANE and TLS-RPT");
+    ui.weak("Checks the records, the policy host and the MX hosts the way a sending MTA does (RFC 8461, RFC 7672, RFC 8460).");
     let running = data.check_progress.is_some();
     ui.horizontal(|ui| {
         let field = ui.add(
@@ -49,11 +51,74 @@ pub fn checker_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> 
             );
         }
         Some((_, Ok(report))) => {
-            egui::ScrollArea::vertical().show(ui, |ui| report_ui(ui, report));
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                applied_ui(ui, report, data.applied);
+                report_ui(ui, report);
+            });
         }
         None => {}
     }
     command
+}
+
+/// What the loaded reports say senders applied for the checked domain, beside the
+/// live policy: which sender still applies an old policy after a change.
+fn applied_ui(ui: &mut egui::Ui, report: &CheckReport, applied: &[AppliedPolicy]) {
+    ui.collapsing(
+        format!("What senders applied, from the loaded reports ({})", applied.len()),
+        |ui| {
+            if applied.is_empty() {
+                ui.weak(format!("No loaded report names {}.", report.domain));
+                return;
+            }
+            let live = report.mta_sts.policy.as_ref();
+            let stale = live.map_or_else(Vec::new, |p| {
+                stale_senders(applied, p.mode.as_str(), &p.mx, p.max_age)
+            });
+            if !stale.is_empty() {
+                ui.colored_label(
+                    color(Severity::Warn),
+                    format!(
+                        "{} sender(s) still applied an older policy after the live one was first seen: their cache has not picked up the change.",
+                        stale.len()
+                    ),
+                );
+            }
+            egui::Grid::new("applied").striped(true).show(ui, |ui| {
+                for title in ["Sender", "Policy", "Seen", "Reports", "Sessions", ""] {
+                    ui.strong(title);
+                }
+                ui.end_row();
+                for a in applied {
+                    ui.label(&a.organization);
+                    ui.label(format!("{} {}", a.policy_type, abbreviated_policy(&a.version)))
+                        .on_hover_text(&a.version);
+                    ui.label(if a.first_day == a.last_day {
+                        a.first_day.to_string()
+                    } else {
+                        format!("{} – {}", a.first_day, a.last_day)
+                    });
+                    ui.label(thousands(a.reports));
+                    ui.label(thousands(a.sessions));
+                    match live {
+                        Some(p) if a.is(p.mode.as_str(), &p.mx, p.max_age) => {
+                            ui.colored_label(color(Severity::Pass), "the live policy");
+                        }
+                        Some(_) if stale.iter().any(|s| std::ptr::eq(*s, a)) => {
+                            ui.colored_label(color(Severity::Warn), "old, after the change");
+                        }
+                        Some(_) if a.policy_type == "sts" => {
+                            ui.weak("older");
+                        }
+                        _ => {
+                            ui.label("");
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+        },
+    );
 }
 
 fn report_ui(ui: &mut egui::Ui, report: &CheckReport) {
@@ -66,16 +131,22 @@ fn report_ui(ui: &mut egui::Ui, report: &CheckReport) {
         ui.heading(&report.domain);
         ui.heading(egui::RichText::new(verdict).color(color(severity)).strong());
     });
-    ui.label(format!(
-        "MTA-STS: {}{}   TLS-RPT: {}",
-        report.mta_sts.status.as_str(),
-        report
-            .mta_sts
-            .tlsrpt_result_type
+    let logged = |result_type: Option<&str>| {
+        result_type
             .map(|r| format!(" (senders log {r})"))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+    };
+    ui.label(format!(
+        "MTA-STS: {}{}   DANE: {}{}   TLS-RPT: {}",
+        report.mta_sts.status.as_str(),
+        logged(report.mta_sts.tlsrpt_result_type),
+        report.dane.status.as_str(),
+        logged(report.dane.tlsrpt_result_type),
         report.tls_rpt.status.as_str()
     ));
+    for mx in &report.mx {
+        mx_ui(ui, mx);
+    }
     for step in steps(report) {
         let findings: Vec<_> = report.findings.iter().filter(|f| f.step == step).collect();
         let worst = findings
@@ -135,8 +206,41 @@ fn report_ui(ui: &mut egui::Ui, report: &CheckReport) {
     copyable(ui, "MTA-STS record", &sts, &sts);
     let rpt = format!("{} TXT \"{}\"", r.tls_rpt_txt.name, r.tls_rpt_txt.value);
     copyable(ui, "TLS-RPT record", &rpt, &rpt);
+    if !r.tlsa.is_empty() {
+        let tlsa: Vec<String> = r
+            .tlsa
+            .iter()
+            .map(|t| format!("{}. TLSA {}", t.name, t.value))
+            .collect();
+        let tlsa = tlsa.join("\n");
+        copyable(
+            ui,
+            "TLSA records for DANE (current key and next key)",
+            &tlsa,
+            &tlsa,
+        );
+    }
     for note in &r.notes {
         ui.weak(note);
+    }
+}
+
+/// One MX host's states, and the TLSA record that matched its certificate.
+fn mx_ui(ui: &mut egui::Ui, mx: &MxState) {
+    ui.label(format!(
+        "MX {}: STARTTLS {} · DNSSEC {} · DANE {}",
+        mx.host,
+        mx.starttls.as_str(),
+        mx.dnssec.map_or("not validated", |d| d.as_str()),
+        mx.dane.as_str()
+    ));
+    if let Some(record) = &mx.tlsa_matched {
+        copyable(
+            ui,
+            &format!("TLSA record that matched {}", mx.host),
+            record,
+            record,
+        );
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use eframe::egui;
 
-use super::{PanelData, thousands};
+use super::{PanelData, a_labels, readable, thousands};
 use crate::gui::command::Command;
 use crate::gui::data::Facet;
 use crate::gui::view::ViewState;
@@ -28,6 +28,7 @@ pub fn filters_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> 
     });
     command = command.or(search_ui(ui, view));
     command = command.or(dates_ui(ui, view));
+    command = command.or(quick_ranges_ui(ui, data.inventory.last_day, view));
     ui.add(
         egui::TextEdit::singleline(&mut view.facet_search)
             .hint_text("Find a value in the lists below"),
@@ -65,36 +66,83 @@ fn search_ui(ui: &mut egui::Ui, view: &mut ViewState) -> Option<Command> {
 
 fn dates_ui(ui: &mut egui::Ui, view: &mut ViewState) -> Option<Command> {
     let mut command = None;
+    let parse = |t: &str| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok();
+    let valid = |t: &str| t.trim().is_empty() || parse(t).is_some();
+    let error = ui.visuals().error_fg_color;
     ui.horizontal(|ui| {
         ui.label("From");
-        let from = ui.add(
-            egui::TextEdit::singleline(&mut view.from_text)
+        let date_field = |ui: &mut egui::Ui, text: &mut String| {
+            let ok = valid(text);
+            let mut field = egui::TextEdit::singleline(text)
                 .desired_width(86.0)
-                .hint_text("YYYY-MM-DD"),
-        );
-        ui.label("to");
-        let to = ui.add(
-            egui::TextEdit::singleline(&mut view.to_text)
-                .desired_width(86.0)
-                .hint_text("YYYY-MM-DD"),
-        );
-        if from.changed() || to.changed() {
-            let parse = |t: &str| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok();
-            let (from_ok, to_ok) = (
-                view.from_text.trim().is_empty() || parse(&view.from_text).is_some(),
-                view.to_text.trim().is_empty() || parse(&view.to_text).is_some(),
-            );
-            if from_ok && to_ok {
-                let mut filter = view.filter.clone();
-                filter.from = parse(&view.from_text);
-                filter.to = parse(&view.to_text);
-                command = Some(Command::SetFilter(filter));
+                .hint_text("YYYY-MM-DD");
+            if !ok {
+                field = field.text_color(error);
             }
+            ui.add(field)
+        };
+        let from = date_field(ui, &mut view.from_text);
+        ui.label("to");
+        let to = date_field(ui, &mut view.to_text);
+        if (from.changed() || to.changed()) && valid(&view.from_text) && valid(&view.to_text) {
+            let mut filter = view.filter.clone();
+            filter.from = parse(&view.from_text);
+            filter.to = parse(&view.to_text);
+            command = Some(Command::SetFilter(filter));
         }
     })
     .response
     .on_hover_text("UTC days of the reports' start, inclusive");
+    for (name, text) in [("From", &view.from_text), ("To", &view.to_text)] {
+        if !valid(text) {
+            ui.colored_label(
+                error,
+                format!(
+                    "{name}: \"{}\" is not a date; write YYYY-MM-DD, e.g. 2026-08-01",
+                    text.trim()
+                ),
+            );
+        }
+    }
     command
+}
+
+/// The last 7, 30 or 90 days of the data (ending on its last report day), or all.
+fn quick_ranges_ui(
+    ui: &mut egui::Ui,
+    last_day: Option<NaiveDate>,
+    view: &mut ViewState,
+) -> Option<Command> {
+    let last = last_day?;
+    let mut command = None;
+    ui.horizontal(|ui| {
+        for days in [7, 30, 90] {
+            let from = last - chrono::Duration::days(days - 1);
+            let on = view.filter.from == Some(from) && view.filter.to == Some(last);
+            if ui
+                .selectable_label(on, format!("{days} days"))
+                .on_hover_text(format!("{from} to {last}, the last {days} days with data"))
+                .clicked()
+            {
+                command = Some(date_range(view, Some(from), Some(last)));
+            }
+        }
+        let all = view.filter.from.is_none() && view.filter.to.is_none();
+        if ui.selectable_label(all, "All").clicked() {
+            command = Some(date_range(view, None, None));
+        }
+    });
+    command
+}
+
+fn date_range(view: &mut ViewState, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Command {
+    let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    view.from_text = text(from);
+    view.to_text = text(to);
+    let mut filter = view.filter.clone();
+    filter.from = from;
+    filter.to = to;
+    Command::SetFilter(filter)
 }
 
 fn facet_ui(
@@ -132,14 +180,19 @@ fn facet_ui(
                 }
                 let mut checked = selected.contains(&value.value);
                 let label = if value.value.is_empty() {
-                    "(none)"
+                    "(none)".into()
                 } else {
-                    value.value.as_str()
+                    readable(&value.value)
                 };
                 let text = format!("{label}  {}", thousands(value.count));
-                let response = ui
-                    .checkbox(&mut checked, text)
-                    .on_hover_text(format!("{} {unit}", value.count));
+                let mut hover = format!("{} {unit}", thousands(value.count));
+                if let Some(a_labels) = a_labels(&value.value) {
+                    hover = format!("{a_labels}\n{hover}");
+                }
+                if !value.spellings.is_empty() {
+                    hover = format!("{hover}\nAlso written: {}", value.spellings.join(", "));
+                }
+                let response = ui.checkbox(&mut checked, text).on_hover_text(hover);
                 if response.changed() {
                     command = Some(Command::ToggleFacet(facet, value.value.clone()));
                 }

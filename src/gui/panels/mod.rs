@@ -4,6 +4,8 @@
 mod charts;
 mod checker;
 mod filters;
+mod incidents;
+mod library;
 mod overview;
 mod problems;
 mod report;
@@ -13,14 +15,15 @@ mod top_bar;
 
 use eframe::egui;
 
+use super::app::OpenReport;
 use super::command::Command;
-use super::data::{Aggregates, Data};
+use super::data::{Aggregates, Inventory};
 use super::view::{Settings, Tab, ViewState};
 use crate::ingest::Progress;
 
 /// What the panels read.
 pub struct PanelData<'a> {
-    pub data: &'a Data,
+    pub inventory: &'a Inventory,
     pub aggregates: Option<&'a Aggregates>,
     /// Progress of a running load, and whether it is being cancelled.
     pub load: Option<(Progress, bool)>,
@@ -30,8 +33,25 @@ pub struct PanelData<'a> {
     pub check_progress: Option<(&'a str, &'a [String])>,
     /// The last finished check.
     pub check_result: Option<&'a (String, Result<crate::checker::CheckReport, String>)>,
-    /// The JSON of the report in the report window.
-    pub report_json: Option<&'a str>,
+    /// The report in the report window.
+    pub open_report: Option<&'a OpenReport>,
+    /// Why the data is only part of the inputs (a cancelled load).
+    pub partial: Option<&'a str>,
+    /// What the loaded reports say senders applied for the checked domain.
+    pub applied: &'a [crate::analysis::AppliedPolicy],
+    /// What the library held when last read.
+    pub library: Option<&'a crate::gui::LibraryFacts>,
+    /// The library the app keeps reports in, if any.
+    pub library_path: Option<&'a std::path::Path>,
+    /// Files are looked at without importing them (the library waits).
+    pub looking: bool,
+}
+
+impl PanelData<'_> {
+    /// Opening files imports them into the library.
+    pub fn imports(&self) -> bool {
+        self.library_path.is_some() && !self.looking
+    }
 }
 
 /// Lays out the whole window.
@@ -42,7 +62,7 @@ pub fn layout(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Vec<
     });
     egui::Panel::bottom("status_bar")
         .show(ui, |ui| commands.extend(status::status_ui(ui, data, view)));
-    if !data.data.store.is_empty() {
+    if !data.inventory.is_empty() {
         egui::Panel::left("filters")
             .resizable(true)
             .default_size(270.0)
@@ -53,8 +73,8 @@ pub fn layout(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Vec<
     egui::CentralPanel::default_margins().show(ui, |ui| {
         commands.extend(central_ui(ui, data, view));
     });
-    if let Some(index) = view.open_report {
-        commands.extend(report::report_window(ui.ctx(), data, index));
+    if let Some(open) = data.open_report {
+        commands.extend(report::report_window(ui.ctx(), open));
     }
     drop_overlay(ui.ctx());
     commands
@@ -62,24 +82,44 @@ pub fn layout(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Vec<
 
 fn central_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Option<Command> {
     let mut command = None;
-    if data.data.store.is_empty() {
+    if data.inventory.is_empty() {
         if view.tab == Tab::Checker {
             if ui.button("Back").clicked() {
                 command = Some(Command::SetTab(Tab::Overview));
             }
             return command.or(checker::checker_ui(ui, data, view));
         }
+        if view.tab == Tab::Library {
+            if ui.button("Back").clicked() {
+                command = Some(Command::SetTab(Tab::Overview));
+            }
+            return command.or(library::library_ui(ui, data.library, view));
+        }
         return empty_state_ui(ui, data);
+    }
+    if data.looking {
+        looking_banner(ui, &mut command);
+    }
+    if let Some(partial) = data.partial {
+        egui::Frame::new()
+            .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
+            .inner_margin(6.0)
+            .show(ui, |ui| {
+                ui.colored_label(ui.visuals().warn_fg_color, partial);
+            });
     }
     let Some(aggregates) = data.aggregates else {
         ui.spinner();
         return None;
     };
     ui.horizontal(|ui| {
-        for tab in Tab::ALL {
+        for tab in Tab::ALL
+            .into_iter()
+            .filter(|t| *t != Tab::Library || data.library_path.is_some())
+        {
             let title = match tab {
                 Tab::Problems => {
-                    let n = data.data.store.problems().len();
+                    let n = data.inventory.problems.len();
                     format!("Problems ({n})")
                 }
                 _ => tab.title().to_string(),
@@ -92,12 +132,29 @@ fn central_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Opti
     ui.separator();
     let inner = match view.tab {
         Tab::Overview => overview::overview_ui(ui, aggregates, view),
+        Tab::Incidents => incidents::incidents_ui(ui, aggregates),
         Tab::Charts => charts::charts_ui(ui, aggregates, view),
         Tab::Table => table::table_ui(ui, aggregates, view),
-        Tab::Problems => problems::problems_ui(ui, data.data),
+        Tab::Problems => problems::problems_ui(ui, data.inventory),
         Tab::Checker => checker::checker_ui(ui, data, view),
+        Tab::Library => library::library_ui(ui, data.library, view),
     };
     command.or(inner)
+}
+
+/// Files looked at beside the library: say so, and the way back.
+fn looking_banner(ui: &mut egui::Ui, command: &mut Option<Command>) {
+    egui::Frame::new()
+        .fill(ui.visuals().selection.bg_fill.gamma_multiply(0.25))
+        .inner_margin(6.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label("Looking at files outside the library: nothing here is imported.");
+                if ui.button("Back to the library").clicked() {
+                    *command = Some(Command::BackToLibrary);
+                }
+            });
+        });
 }
 
 /// Shown before anything is loaded: how to start.
@@ -107,17 +164,32 @@ fn empty_state_ui(ui: &mut egui::Ui, data: &PanelData) -> Option<Command> {
         ui.add_space(ui.available_height() * 0.25);
         ui.heading("TLS-RPT Analyzer");
         ui.label("Drop SMTP TLS reports here: .json, .json.gz, .zip, .eml, mbox exports or whole folders.");
+        if let Some(path) = data.library_path.filter(|_| data.imports()) {
+            ui.label(format!(
+                "They go into your library, {}, and stay there for the next time.",
+                path.display()
+            ));
+        }
         ui.add_space(12.0);
         if data.load.is_some() {
             ui.spinner();
             ui.label("Loading…");
             return;
         }
-        if ui.button("Open files…").on_hover_text("Ctrl+O").clicked() {
+        let (files, folder) = top_bar::open_labels(data);
+        if ui.button(files).on_hover_text("Ctrl+O").clicked() {
             command = Some(Command::OpenFilesDialog);
         }
-        if ui.button("Open folder…").clicked() {
+        if ui.button(folder).clicked() {
             command = Some(Command::OpenFolderDialog);
+        }
+        if data.library_path.is_some() {
+            if data.looking && ui.button("Back to the library").clicked() {
+                command = Some(Command::BackToLibrary);
+            }
+            if ui.button("Library and import history").clicked() {
+                command = Some(Command::SetTab(Tab::Library));
+            }
         }
         if data.has_sample_data && ui.button("Open sample data").clicked() {
             command = Some(Command::OpenSampleData);
@@ -163,17 +235,24 @@ fn drop_overlay(ctx: &egui::Context) {
     );
 }
 
-/// A number with thin spaces between thousands, for cards and tables.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202F}');
-        }
-        out.push(c);
+pub use crate::export::thousands;
+
+/// A name as a person reads it: an internationalized domain name in Unicode
+/// (`bücher.example` for `xn--bcher-kva.example`), anything else as it is. The
+/// A-labels, as reports and DNS carry them, are shown on hover ([`a_labels`]).
+pub fn readable(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.contains("xn--") {
+        return std::borrow::Cow::Borrowed(name);
     }
-    out
+    match idna::domain_to_unicode(name) {
+        (unicode, Ok(())) if unicode != name => std::borrow::Cow::Owned(unicode),
+        _ => std::borrow::Cow::Borrowed(name),
+    }
+}
+
+/// "A-labels: …" for a name [`readable`] shows in Unicode.
+pub fn a_labels(name: &str) -> Option<String> {
+    (readable(name) != name).then(|| format!("A-labels: {name}"))
 }
 
 pub fn percent(value: Option<f64>) -> String {

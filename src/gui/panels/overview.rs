@@ -2,8 +2,8 @@
 
 use eframe::egui;
 
-use super::{percent, thousands};
-use crate::analysis::{Grade, explain};
+use super::{a_labels, percent, readable, thousands};
+use crate::analysis::{Delta, Grade, explain};
 use crate::gui::command::Command;
 use crate::gui::data::Aggregates;
 use crate::gui::view::ViewState;
@@ -11,45 +11,69 @@ use crate::gui::view::ViewState;
 pub fn overview_ui(ui: &mut egui::Ui, a: &Aggregates, _view: &mut ViewState) -> Option<Command> {
     let mut command = None;
     let t = &a.total;
+    if let Some(note) = detail_filter_note(a) {
+        ui.colored_label(ui.visuals().warn_fg_color, note);
+    }
+    let counted_once = "A report's sessions under two policy types of one domain (an sts and a tlsa policy) are counted once";
     ui.horizontal_wrapped(|ui| {
-        card(
+        let deltas = a.week.filter(|w| w.previous.has_data()).map(|w| w.deltas());
+        let week_hint = a.week.map_or(String::new(), |w| {
+            format!(
+                " Week over week: {} to {} against the 7 days before.",
+                w.current.first_day, w.current.last_day
+            )
+        });
+        card_with(
             ui,
             "Reports",
             &thousands(a.reports as u64),
-            "Unique reports under the filters",
+            &format!("Unique reports under the filters.{week_hint}"),
+            deltas.map(|d| change_text(d.reports, None)),
         );
-        card(
+        card_with(
             ui,
             "Sessions",
-            &thousands(t.total_sessions()),
-            "Successful and failed SMTP sessions (report summaries)",
+            &thousands(t.distinct_total_sessions()),
+            &format!(
+                "Successful and failed SMTP sessions (report summaries). {counted_once}; added over every policy they are {}.{week_hint}",
+                thousands(t.total_sessions())
+            ),
+            deltas.map(|d| change_text(d.successful_sessions, None)),
         );
         card(
             ui,
             "Success rate",
-            &percent(t.success_rate()),
+            &percent(rate(t.distinct_successful_sessions, t.distinct_total_sessions())),
             "Successful sessions out of all sessions",
         );
-        card(
+        card_with(
             ui,
             "Failed sessions",
-            &thousands(t.failed_sessions),
+            &thousands(t.distinct_failed_sessions),
             &format!(
-                "From the summaries; the failure details count {}",
+                "From the summaries ({}); the failure details count {}.{week_hint}",
+                counted_once.to_lowercase(),
                 thousands(t.detail_failed_sessions)
             ),
+            deltas.map(|d| change_text(d.failed_sessions, Some(false))),
         );
-        card(
+        card_with(
             ui,
             "Senders",
             &a.senders.to_string(),
-            "Sending organizations that reported",
+            &format!("Sending organizations that reported (names differing only in letter case are one).{week_hint}"),
+            deltas.map(|d| change_text(d.senders, None)),
         );
+        let unnamed = a.health.iter().any(|h| h.policy_domain.is_empty());
         card(
             ui,
             "Domains",
-            &a.domains.to_string(),
-            "Policy domains reported on",
+            &if unnamed {
+                format!("{} + (none)", a.domains)
+            } else {
+                a.domains.to_string()
+            },
+            "Policy domains reported on; (none): reports that name no policy domain (a row of the table below)",
         );
     });
     ui.add_space(8.0);
@@ -78,11 +102,11 @@ pub fn overview_ui(ui: &mut egui::Ui, a: &Aggregates, _view: &mut ViewState) -> 
                     } else {
                         h.policy_domain.as_str()
                     };
-                    if ui
-                        .link(domain)
-                        .on_hover_text("Filter on this domain")
-                        .clicked()
-                    {
+                    let hover = match a_labels(domain) {
+                        Some(a_labels) => format!("Filter on this domain ({a_labels})"),
+                        None => "Filter on this domain".to_string(),
+                    };
+                    if ui.link(readable(domain)).on_hover_text(hover).clicked() {
                         command = Some(Command::FilterTo(
                             crate::analysis::Dimension::PolicyDomain,
                             h.policy_domain.clone(),
@@ -122,7 +146,46 @@ pub fn overview_ui(ui: &mut egui::Ui, a: &Aggregates, _view: &mut ViewState) -> 
     command
 }
 
+fn rate(part: crate::report::SessionSum, all: crate::report::SessionSum) -> Option<f64> {
+    (all > 0).then(|| part as f64 / all as f64)
+}
+
+/// Under a filter on failure details, what the cards count.
+fn detail_filter_note(a: &Aggregates) -> Option<String> {
+    let filter = &a.query.filter;
+    let mut on = Vec::new();
+    if !filter.result_types.is_empty() {
+        on.push(format!("result type {}", filter.result_types.join(", ")));
+    }
+    if !filter.mx_hosts.is_empty() {
+        on.push(format!("MX host {}", filter.mx_hosts.join(", ")));
+    }
+    if !filter.text.trim().is_empty() {
+        on.push(format!("the search \"{}\"", filter.text.trim()));
+    }
+    if on.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "Filtered on failure details ({}): Sessions, Success rate and Failed count all sessions of the policies that have a matching failure detail; the matching failure details themselves count {} failed sessions.",
+        on.join("; "),
+        thousands(a.total.detail_failed_sessions)
+    ))
+}
+
 fn card(ui: &mut egui::Ui, title: &str, value: &str, hint: &str) {
+    card_with(ui, title, value, hint, None);
+}
+
+/// A card with the change of its figure over the last week of data, coloured by
+/// whether it is good news (`None`: neither).
+fn card_with(
+    ui: &mut egui::Ui,
+    title: &str,
+    value: &str,
+    hint: &str,
+    change: Option<(String, Option<bool>)>,
+) {
     egui::Frame::group(ui.style())
         .inner_margin(10.0)
         .show(ui, |ui| {
@@ -130,10 +193,36 @@ fn card(ui: &mut egui::Ui, title: &str, value: &str, hint: &str) {
             ui.vertical(|ui| {
                 ui.weak(title);
                 ui.heading(value);
+                if let Some((text, good)) = change {
+                    let color = match good {
+                        Some(true) => egui::Color32::from_rgb(46, 160, 67),
+                        Some(false) => egui::Color32::from_rgb(220, 50, 47),
+                        None => ui.visuals().weak_text_color(),
+                    };
+                    ui.colored_label(color, egui::RichText::new(text).small());
+                }
             });
         })
         .response
         .on_hover_text(hint);
+}
+
+/// "⬆ 12 % week over week", with whether a rise is good news for this figure.
+fn change_text(delta: Delta, rise_is_good: Option<bool>) -> (String, Option<bool>) {
+    let arrow = match delta.change.signum() {
+        1 => "⬆",
+        -1 => "⬇",
+        _ => "=",
+    };
+    let amount = match delta.relative {
+        Some(r) => format!("{:.0} %", r.abs() * 100.0),
+        None => thousands(delta.change.unsigned_abs()),
+    };
+    let good = match delta.change.signum() {
+        0 => None,
+        sign => rise_is_good.map(|rise| rise == (sign > 0)),
+    };
+    (format!("{arrow} {amount} week over week"), good)
 }
 
 pub fn grade_color(grade: Grade) -> egui::Color32 {

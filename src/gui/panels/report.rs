@@ -3,12 +3,12 @@
 use eframe::egui;
 
 use super::thousands;
+use crate::gui::app::OpenReport;
 use crate::gui::command::Command;
-use crate::gui::panels::PanelData;
 use crate::report::{DecodedPolicy, TlsaRecord};
 
-pub fn report_window(ctx: &egui::Context, data: &PanelData, index: u32) -> Option<Command> {
-    let loaded = data.data.store.reports().get(index as usize)?;
+pub fn report_window(ctx: &egui::Context, open_report: &OpenReport) -> Option<Command> {
+    let loaded = &open_report.report;
     let report = &loaded.report;
     let mut open = true;
     let mut command = None;
@@ -74,7 +74,7 @@ pub fn report_window(ctx: &egui::Context, data: &PanelData, index: u32) -> Optio
                 }
             }
             ui.separator();
-            let mut json = data.report_json.unwrap_or_default();
+            let mut json = open_report.json.as_str();
             ui.horizontal(|ui| {
                 ui.strong("JSON (as read, normalized)");
                 if ui.button("Copy").clicked() {

@@ -15,7 +15,7 @@ pub fn status_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> O
             } else {
                 0.0
             };
-            let text = if p.listing {
+            let text = if p.listing && p.bytes_read == 0 {
                 format!("Listing files: {} found", thousands(p.files_total))
             } else {
                 format!(
@@ -49,18 +49,35 @@ pub fn status_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> O
             }
         } else if let Some(status) = &view.status {
             ui.label(status);
+            if let Some(folder) = saved_folder(view)
+                && ui
+                    .button("Open folder")
+                    .on_hover_text(folder.display().to_string())
+                    .clicked()
+            {
+                ui.ctx().open_url(egui::OpenUrl::new_tab(format!(
+                    "file://{}",
+                    folder.display()
+                )));
+            }
         }
         if let Some(a) = data.aggregates {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.weak(format!(
                     "{} reports loaded · view computed in {:.1} ms",
-                    thousands(data.data.dataset.reports.len() as u64),
+                    thousands(data.inventory.reports as u64),
                     a.elapsed.as_secs_f64() * 1000.0
                 ));
             });
         }
     });
     command
+}
+
+/// The folder of what the last export saved, while the status line says so.
+fn saved_folder(view: &ViewState) -> Option<&std::path::Path> {
+    let saved = view.status.as_deref()?.starts_with("Saved ");
+    saved.then(|| view.saved_to.as_deref()?.parent()).flatten()
 }
 
 #[cfg(test)]
@@ -71,13 +88,13 @@ mod tests {
     use egui_kittest::kittest::Queryable;
 
     use super::*;
-    use crate::gui::data::Data;
+    use crate::gui::data::Inventory;
     use crate::gui::view::Settings;
     use crate::ingest::Progress;
 
     #[test]
     fn a_folder_being_listed_shows_the_files_found_and_can_be_cancelled() {
-        let data = Data::default();
+        let inventory = Inventory::default();
         let settings = Settings::default();
         let progress = Progress {
             listing: true,
@@ -85,14 +102,19 @@ mod tests {
             ..Progress::default()
         };
         let panel = PanelData {
-            data: &data,
+            inventory: &inventory,
             aggregates: None,
             load: Some((progress, false)),
             settings: &settings,
             has_sample_data: false,
             check_progress: None,
             check_result: None,
-            report_json: None,
+            open_report: None,
+            partial: None,
+            applied: &[],
+            library: None,
+            library_path: None,
+            looking: false,
         };
         let cancelled = Cell::new(false);
         let mut view = ViewState::default();
@@ -101,7 +123,7 @@ mod tests {
                 cancelled.set(true);
             }
         });
-        harness.get_by_label_contains(&format!("Listing files: {} found", thousands(12_345)));
+        harness.get_by_label_contains(&format!("Listing files: {} found", thousands(12_345_u64)));
         harness.get_by_label("Cancel").click();
         // The animated bar repaints forever: step instead of waiting to settle.
         harness.step();

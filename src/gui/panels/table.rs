@@ -6,7 +6,7 @@ use std::sync::Arc;
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
-use super::{percent, thousands};
+use super::{a_labels, percent, readable, thousands};
 use crate::analysis::{Dimension, GroupTable, explain};
 use crate::gui::command::Command;
 use crate::gui::data::{Aggregates, MAX_DETAIL_LINES};
@@ -14,12 +14,18 @@ use crate::gui::view::{Sort, SortCache, ViewState};
 
 const MEASURES: [(&str, &str); 7] = [
     ("Reports", "Distinct reports"),
-    ("Successful", "Successful sessions (report summaries)"),
-    ("Failed", "Failed sessions (report summaries)"),
+    (
+        "Successful",
+        "Successful sessions (report summaries); a report's sessions under two policy types of one domain counted once",
+    ),
+    (
+        "Failed",
+        "Failed sessions (report summaries); a report's sessions under two policy types of one domain counted once",
+    ),
     ("Success", "Success rate: successful / all sessions"),
     (
         "Failed (details)",
-        "Failed sessions counted from the failure details; differs from Failed where a report's details disagree with its summary",
+        "Failed sessions of the failure details under the filters: under a filter on result type, MX host or text, only the matching details; without one, it differs from Failed only where a report's own details disagree with its summary (Problems tab, conflicting copies; summary --format json, detail_mismatches)",
     ),
     ("Share", "Share of all failure-detail sessions in the table"),
     ("Days", "First and last UTC day of the group's reports"),
@@ -38,13 +44,18 @@ pub fn table_ui(ui: &mut egui::Ui, a: &Aggregates, view: &mut ViewState) -> Opti
     };
     let table_height = ui.available_height() - details_height;
     ui.allocate_ui(egui::vec2(ui.available_width(), table_height), |ui| {
-        if let Some(c) = group_table_ui(ui, &a.table, order.as_deref(), view) {
-            command = Some(c);
-        }
+        // Wide tables (two dimensions, long policy strings) scroll sideways.
+        egui::ScrollArea::horizontal()
+            .id_salt("group_table_scroll")
+            .show(ui, |ui| {
+                if let Some(c) = group_table_ui(ui, &a.table, order.as_deref(), view) {
+                    command = Some(c);
+                }
+            });
     });
     if view.selected_group.is_some() {
         ui.separator();
-        if let Some(c) = details_ui(ui, a) {
+        if let Some(c) = details_ui(ui, a, view) {
             command = Some(c);
         }
     }
@@ -126,12 +137,27 @@ fn measure_value(table: &GroupTable, row: &crate::analysis::GroupRow, index: usi
     let m = &row.measures;
     match index {
         0 => m.reports as f64,
-        1 => m.successful_sessions as f64,
-        2 => m.failed_sessions as f64,
-        3 => m.success_rate().unwrap_or(-1.0),
+        1 => m.distinct_successful_sessions as f64,
+        2 => m.distinct_failed_sessions as f64,
+        3 => distinct_rate(m).unwrap_or(-1.0),
         4 => m.detail_failed_sessions as f64,
         5 => table.detail_share(row).unwrap_or(0.0),
         _ => m.first_day as f64,
+    }
+}
+
+/// Successful over all sessions, counted once.
+fn distinct_rate(m: &crate::analysis::Measures) -> Option<f64> {
+    let all = m.distinct_total_sessions();
+    (all > 0).then(|| m.distinct_successful_sessions as f64 / all as f64)
+}
+
+/// A column title with its sort arrow, on one line.
+fn sort_title(title: &str, sort: Option<Sort>, index: usize) -> String {
+    match sort {
+        Some(s) if s.column == index && s.descending => format!("{title} ⬇"),
+        Some(s) if s.column == index => format!("{title} ⬆"),
+        _ => title.to_string(),
     }
 }
 
@@ -160,12 +186,9 @@ fn group_table_ui(
             let titles = key_columns.iter().map(|c| (*c, "")).chain(MEASURES);
             for (index, (title, hint)) in titles.enumerate() {
                 header.col(|ui| {
-                    let arrow = match view.sort {
-                        Some(s) if s.column == index && s.descending => " (desc)",
-                        Some(s) if s.column == index => " (asc)",
-                        _ => "",
-                    };
-                    let mut response = ui.button(format!("{title}{arrow}"));
+                    let text = egui::RichText::new(sort_title(title, view.sort, index));
+                    let mut response =
+                        ui.add(egui::Button::new(text).wrap_mode(egui::TextWrapMode::Extend));
                     if !hint.is_empty() {
                         response = response.on_hover_text(hint);
                     }
@@ -191,7 +214,7 @@ fn group_table_ui(
                         let text = if label.is_empty() {
                             "(none)".to_string()
                         } else {
-                            label.replace('\n', "; ")
+                            readable(label).replace('\n', "; ")
                         };
                         // Not selectable, so that a click selects the row.
                         let response = ui.add(egui::Label::new(text).selectable(false).truncate());
@@ -203,17 +226,21 @@ fn group_table_ui(
                             ));
                         } else if dimension == Dimension::PolicyVersion {
                             response.on_hover_text(label.as_str());
+                        } else if let Some(a_labels) = a_labels(label) {
+                            response.on_hover_text(a_labels);
                         }
                     });
                 }
                 let m = &group.measures;
-                let count = |n: u64| if sessions { thousands(n) } else { "–".into() };
+                let count = |n: crate::report::SessionSum| {
+                    if sessions { thousands(n) } else { "–".into() }
+                };
                 let cells = [
                     thousands(m.reports),
-                    count(m.successful_sessions),
-                    count(m.failed_sessions),
+                    count(m.distinct_successful_sessions),
+                    count(m.distinct_failed_sessions),
                     if sessions {
-                        percent(m.success_rate())
+                        percent(distinct_rate(m))
                     } else {
                         "–".into()
                     },
@@ -251,7 +278,57 @@ fn label_dimensions(table: &GroupTable) -> Vec<Dimension> {
         .collect()
 }
 
-fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
+/// A failure detail's "additional-information": a link when it is an http(s) URI,
+/// else text (a report's `javascript:` or `file:` URI is never opened).
+fn information_ui(ui: &mut egui::Ui, text: &str) {
+    match crate::report::web_link(text) {
+        Some(url) => {
+            ui.add(egui::Hyperlink::from_label_and_url(url, url));
+        }
+        None => {
+            let label = ui.add(egui::Label::new(text).truncate());
+            if !text.is_empty() {
+                label.on_hover_text(text);
+            }
+        }
+    }
+}
+
+/// The text a details column sorts by.
+fn detail_key(d: &crate::gui::data::DetailLine, column: usize) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    match column {
+        1 => Cow::Borrowed(&d.day),
+        2 => Cow::Borrowed(&d.organization),
+        3 => Cow::Borrowed(&d.policy_domain),
+        4 => Cow::Borrowed(&d.result_type),
+        5 => Cow::Borrowed(&d.sending_mta_ip),
+        6 => Cow::Borrowed(&d.receiving_ip),
+        7 => Cow::Borrowed(&d.receiving_mx_hostname),
+        8 => Cow::Owned(format!("{:020}", d.failed_session_count)),
+        9 => Cow::Borrowed(&d.failure_reason_code),
+        _ => Cow::Borrowed(&d.additional_information),
+    }
+}
+
+/// The detail lines in the order of `sort` (a click on a column title).
+fn sorted_details(a: &Aggregates, sort: Option<Sort>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..a.details.len()).collect();
+    if let Some(sort) = sort {
+        order.sort_by(|&x, &y| {
+            let ordering =
+                detail_key(&a.details[x], sort.column).cmp(&detail_key(&a.details[y], sort.column));
+            if sort.descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        });
+    }
+    order
+}
+
+fn details_ui(ui: &mut egui::Ui, a: &Aggregates, view: &mut ViewState) -> Option<Command> {
     let mut command = None;
     ui.horizontal(|ui| {
         ui.strong(format!(
@@ -282,8 +359,12 @@ fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
         "MX host",
         "Sessions",
         "Reason",
+        "Information",
     ];
-    let widths = [64.0, 80.0, 120.0, 120.0, 170.0, 95.0, 95.0, 120.0, 60.0];
+    let widths = [
+        64.0, 80.0, 120.0, 120.0, 170.0, 95.0, 95.0, 120.0, 60.0, 160.0,
+    ];
+    let order = sorted_details(a, view.details_sort);
     let mut builder = TableBuilder::new(ui)
         .id_salt("details_table")
         .striped(true)
@@ -293,16 +374,30 @@ fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
     }
     builder
         .column(Column::remainder().at_least(80.0).clip(true))
-        .header(20.0, |mut header| {
-            for title in titles {
+        .header(22.0, |mut header| {
+            for (index, title) in titles.into_iter().enumerate() {
                 header.col(|ui| {
-                    ui.strong(title);
+                    if index == 0 {
+                        return;
+                    }
+                    let text = egui::RichText::new(sort_title(title, view.details_sort, index));
+                    if ui
+                        .add(egui::Button::new(text).wrap_mode(egui::TextWrapMode::Extend))
+                        .on_hover_text("Sort by this column")
+                        .clicked()
+                    {
+                        let descending = !matches!(view.details_sort, Some(s) if s.column == index && s.descending);
+                        view.details_sort = Some(Sort {
+                            column: index,
+                            descending,
+                        });
+                    }
                 });
             }
         })
         .body(|body| {
-            body.rows(22.0, a.details.len(), |mut row| {
-                let d = &a.details[row.index()];
+            body.rows(22.0, order.len(), |mut row| {
+                let d = &a.details[order[row.index()]];
                 row.col(|ui| {
                     if ui
                         .small_button("Report")
@@ -336,6 +431,7 @@ fn details_ui(ui: &mut egui::Ui, a: &Aggregates) -> Option<Command> {
                     ui.add(egui::Label::new(&d.failure_reason_code).truncate())
                         .on_hover_text(&d.failure_reason_code);
                 });
+                row.col(|ui| information_ui(ui, &d.additional_information));
             });
         });
     command

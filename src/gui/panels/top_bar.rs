@@ -9,13 +9,17 @@ use crate::gui::view::ViewState;
 pub fn top_bar_ui(ui: &mut egui::Ui, data: &PanelData, _view: &mut ViewState) -> Option<Command> {
     let mut command = None;
     let loaded = data.aggregates.is_some();
+    let (files, folder) = open_labels(data);
     ui.horizontal(|ui| {
         ui.menu_button("File", |ui| {
-            if ui.button("Open files…").on_hover_text("Ctrl+O").clicked() {
+            if ui.button(files).on_hover_text("Ctrl+O").clicked() {
                 command = Some(Command::OpenFilesDialog);
             }
-            if ui.button("Open folder…").clicked() {
+            if ui.button(folder).clicked() {
                 command = Some(Command::OpenFolderDialog);
+            }
+            if data.library_path.is_some() {
+                library_menu_ui(ui, data, &mut command);
             }
             if data.has_sample_data && ui.button("Open sample data").clicked() {
                 command = Some(Command::OpenSampleData);
@@ -47,7 +51,10 @@ pub fn top_bar_ui(ui: &mut egui::Ui, data: &PanelData, _view: &mut ViewState) ->
             }
             ui.separator();
             if ui
-                .add_enabled(loaded && data.load.is_none(), egui::Button::new("Clear"))
+                .add_enabled(
+                    loaded && data.load.is_none() && !data.imports(),
+                    egui::Button::new("Clear"),
+                )
                 .on_hover_text("Forget everything loaded")
                 .clicked()
             {
@@ -55,10 +62,10 @@ pub fn top_bar_ui(ui: &mut egui::Ui, data: &PanelData, _view: &mut ViewState) ->
             }
         });
         ui.separator();
-        if ui.button("Open files…").on_hover_text("Ctrl+O").clicked() {
+        if ui.button(files).on_hover_text("Ctrl+O").clicked() {
             command = Some(Command::OpenFilesDialog);
         }
-        if ui.button("Open folder…").clicked() {
+        if ui.button(folder).clicked() {
             command = Some(Command::OpenFolderDialog);
         }
         if ui
@@ -76,4 +83,34 @@ pub fn top_bar_ui(ui: &mut egui::Ui, data: &PanelData, _view: &mut ViewState) ->
         });
     });
     command
+}
+
+/// "Import" when opened files go into the library, else "Open".
+pub(super) fn open_labels(data: &PanelData) -> (&'static str, &'static str) {
+    if data.imports() {
+        ("Import files…", "Import folder…")
+    } else {
+        ("Open files…", "Open folder…")
+    }
+}
+
+fn library_menu_ui(ui: &mut egui::Ui, data: &PanelData, command: &mut Option<Command>) {
+    if ui
+        .button("Look at files without importing…")
+        .on_hover_text("Open reports beside the library, which stays as it is")
+        .clicked()
+    {
+        *command = Some(Command::LookFilesDialog);
+    }
+    if data.looking && ui.button("Back to the library").clicked() {
+        *command = Some(Command::BackToLibrary);
+    }
+    ui.separator();
+    if ui.button("New library…").clicked() {
+        *command = Some(Command::NewLibraryDialog);
+    }
+    if ui.button("Open library…").clicked() {
+        *command = Some(Command::OpenLibraryDialog);
+    }
+    ui.separator();
 }

@@ -1,11 +1,13 @@
 //! A local world for the checker, all in-process on loopback addresses with
-//! ephemeral ports: an authoritative DNS server, an HTTPS policy host and SMTP
-//! servers, with a test CA and a rogue CA.
+//! ephemeral ports: an authoritative DNS server under a signed test root, an
+//! HTTPS policy host and SMTP servers, with a test CA and a rogue CA.
 
 pub mod dns;
+pub mod dnssec;
 pub mod https;
 pub mod pki;
 pub mod smtp;
+pub mod tlsa;
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -14,10 +16,13 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
-use tlsrpt_analyzer::checker::{CheckConfig, CheckError, CheckReport, Clock, Roots, check};
+use tlsrpt_analyzer::checker::{
+    CheckConfig, CheckError, CheckReport, Clock, Roots, TrustAnchor, check,
+};
 use tokio::runtime::Runtime;
 
 use self::dns::{DnsServer, Faults};
+use self::dnssec::{Fixture, Tamper};
 use self::https::{PolicyHost, Route, SniCerts};
 use self::pki::{Leaf, pki};
 use self::smtp::{Script, SmtpServers};
@@ -39,7 +44,7 @@ pub fn runtime() -> &'static Runtime {
 
 #[derive(Default)]
 pub struct WorldBuilder {
-    zones: Vec<String>,
+    zones: Vec<Fixture>,
     faults: Faults,
     routes: HashMap<String, Route>,
     https_certs: HashMap<String, Leaf>,
@@ -53,8 +58,33 @@ pub struct WorldBuilder {
 }
 
 impl WorldBuilder {
+    /// An unsigned zone: insecurely delegated from the signed `test.` zone.
     pub fn zone(mut self, text: &str) -> Self {
-        self.zones.push(text.to_string());
+        self.zones.push(Fixture {
+            text: text.to_string(),
+            signed: None,
+        });
+        self
+    }
+
+    /// A signed zone, with a DS record in `test.`. TLSA placeholders of the text
+    /// (see [`tlsa`]) become the records of the certificates served.
+    pub fn signed_zone(self, text: &str) -> Self {
+        self.tampered_zone(text, &[])
+    }
+
+    /// A signed zone whose signatures have these faults.
+    pub fn tampered_zone(mut self, text: &str, tampers: &[Tamper]) -> Self {
+        self.zones.push(Fixture {
+            text: text.to_string(),
+            signed: Some(tampers.to_vec()),
+        });
+        self
+    }
+
+    /// Queries for `name` and the names below it are answered after `delay`.
+    pub fn slow_dns(mut self, name: &str, delay: Duration) -> Self {
+        self.faults.slow.push((name.to_string(), delay));
         self
     }
 
@@ -71,6 +101,12 @@ impl WorldBuilder {
     /// The DNS server takes every query and never answers one.
     pub fn mute_dns(mut self) -> Self {
         self.faults.mute = true;
+        self
+    }
+
+    /// The DNS server answers every query NXDOMAIN, the root's too.
+    pub fn nxdomain_dns(mut self) -> Self {
+        self.faults.nxdomain_everything = true;
         self
     }
 
@@ -136,18 +172,27 @@ impl WorldBuilder {
     }
 
     pub fn start(self) -> World {
-        let dns = DnsServer::start(&self.zones, self.faults);
+        let smtp_certs = certs(&self.smtp_certs);
+        let zones: Vec<Fixture> = self
+            .zones
+            .iter()
+            .map(|fixture| Fixture {
+                text: tlsa::expand(&fixture.text, &smtp_certs.0),
+                ..fixture.clone()
+            })
+            .collect();
+        let dns = DnsServer::start(&zones, self.faults);
         let https_options = https::Options {
             silent: self.silent_https,
             trickle_tls: self.trickle_tls,
             tls12_only: self.tls12_only,
         };
         let https = PolicyHost::start(certs(&self.https_certs), self.routes, https_options);
-        let smtp =
-            (!self.smtp.is_empty()).then(|| SmtpServers::start(self.smtp, certs(&self.smtp_certs)));
+        let smtp = (!self.smtp.is_empty()).then(|| SmtpServers::start(self.smtp, smtp_certs));
         let config = CheckConfig {
             dns_server: Some(dns.addr),
             roots: Roots::Pem(pki().ca_pem.clone()),
+            trust_anchor: TrustAnchor::Text(dns.anchor.clone()),
             https_port: https.addr.port(),
             smtp_port: smtp.as_ref().map_or(1, |s| s.port),
             timeout: self.timeout.unwrap_or(Duration::from_secs(3)),
@@ -155,6 +200,7 @@ impl WorldBuilder {
             clock: self.clock.map_or(Clock::System, Clock::Fixed),
         };
         World {
+            anchor_ds: dns.anchor_ds.clone(),
             _dns: dns,
             _https: https,
             _smtp: smtp,
@@ -174,6 +220,8 @@ fn certs(leaves: &HashMap<String, Leaf>) -> SniCerts {
 
 /// The running servers and the configuration that points the checker at them.
 pub struct World {
+    /// The trust anchor as the root's DS record, for `--trust-anchor` files.
+    pub anchor_ds: String,
     _dns: DnsServer,
     _https: PolicyHost,
     _smtp: Option<SmtpServers>,

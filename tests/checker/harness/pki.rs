@@ -1,14 +1,15 @@
 //! The test PKI: a harness root CA that the checker trusts, a rogue CA that it
-//! does not, and leaf certificates made on demand.
+//! does not, and leaf certificates made on demand, with fresh or named keys.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose, SanType, date_time_ymd,
 };
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::sign::CertifiedKey;
 
 /// Who signs a leaf.
@@ -33,12 +34,17 @@ pub enum Validity {
     NotYet,
 }
 
-/// What a leaf certificate says.
+/// What a leaf certificate says, and how it is served.
 #[derive(Clone, Debug)]
 pub struct Leaf {
     pub dns_names: Vec<String>,
     pub signer: Signer,
     pub validity: Validity,
+    /// The key, by name: the same name is the same key in every certificate of
+    /// the test run. `None`: a fresh key.
+    pub key: Option<&'static str>,
+    /// The server sends the CA certificate after the leaf.
+    pub with_ca: bool,
 }
 
 impl Leaf {
@@ -47,6 +53,8 @@ impl Leaf {
             dns_names: vec![name.to_string()],
             signer: Signer::Ca,
             validity: Validity::Good,
+            key: None,
+            with_ca: false,
         }
     }
 
@@ -72,21 +80,30 @@ impl Leaf {
 
 pub struct Pki {
     pub ca_pem: String,
+    pub ca_der: CertificateDer<'static>,
     ca: Issuer<'static, KeyPair>,
     rogue: Issuer<'static, KeyPair>,
+    /// PKCS #8 keys by name.
+    keys: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 /// The PKI of the test run, made once.
 pub fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
-        let (ca_pem, ca) = root("TLS-RPT Analyzer test CA");
-        let (_, rogue) = root("Rogue CA");
-        Pki { ca_pem, ca, rogue }
+        let (ca_pem, ca_der, ca) = root("TLS-RPT Analyzer test CA");
+        let (_, _, rogue) = root("Rogue CA");
+        Pki {
+            ca_pem,
+            ca_der,
+            ca,
+            rogue,
+            keys: Mutex::default(),
+        }
     })
 }
 
-fn root(name: &str) -> (String, Issuer<'static, KeyPair>) {
+fn root(name: &str) -> (String, CertificateDer<'static>, Issuer<'static, KeyPair>) {
     let mut params = CertificateParams::default();
     params.distinguished_name = distinguished_name(name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -98,7 +115,7 @@ fn root(name: &str) -> (String, Issuer<'static, KeyPair>) {
     );
     let key = KeyPair::generate().expect("CA key");
     let cert = params.self_signed(&key).expect("CA certificate");
-    (cert.pem(), Issuer::new(params, key))
+    (cert.pem(), cert.der().clone(), Issuer::new(params, key))
 }
 
 fn distinguished_name(common_name: &str) -> DistinguishedName {
@@ -140,7 +157,10 @@ impl Pki {
             Validity::NotYet => (today() + Days::new(10), today() + Days::new(100)),
         };
         set_validity(&mut params, from, to);
-        let key = KeyPair::generate().expect("leaf key");
+        let key = match leaf.key {
+            Some(name) => self.named_key(name),
+            None => KeyPair::generate().expect("leaf key"),
+        };
         let cert = match leaf.signer {
             Signer::Ca => params.signed_by(&key, &self.ca),
             Signer::Rogue => params.signed_by(&key, &self.rogue),
@@ -149,8 +169,20 @@ impl Pki {
         .expect("leaf certificate");
         let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         let provider = rustls::crypto::ring::default_provider();
-        let certified = CertifiedKey::from_der(vec![cert.der().clone()], key_der, &provider)
-            .expect("certified key");
+        let mut chain = vec![cert.der().clone()];
+        if leaf.with_ca {
+            chain.push(self.ca_der.clone());
+        }
+        let certified = CertifiedKey::from_der(chain, key_der, &provider).expect("certified key");
         Arc::new(certified)
+    }
+
+    /// The key of this name, the same for the whole test run.
+    pub fn named_key(&self, name: &str) -> KeyPair {
+        let mut keys = self.keys.lock().expect("keys");
+        let pkcs8 = keys
+            .entry(name.to_string())
+            .or_insert_with(|| KeyPair::generate().expect("key").serialize_der());
+        KeyPair::try_from(pkcs8.as_slice()).expect("key")
     }
 }
