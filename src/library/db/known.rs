@@ -36,7 +36,7 @@ impl KnownInputs for KnownFiles {
 }
 
 impl Library {
-    /// The files this library has read whole, for [`crate::ingest::LoadOptions::known`].
+    /// The files this library has read whole, for the reading pipeline's `known` option.
     pub fn known_files(&self) -> Result<KnownFiles, LibraryError> {
         let err = |e| self.error(e);
         let mut known = KnownFiles::default();
