@@ -38,6 +38,10 @@ struct Args {
     /// Receiving domains (more are added when the reports need them).
     #[arg(long, default_value_t = 4)]
     domains: usize,
+    /// A day (UTC) on which every domain's MX shows an expired certificate to a
+    /// tenth of its sessions: the day's failures more than double.
+    #[arg(long)]
+    incident_day: Option<NaiveDate>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -60,6 +64,7 @@ fn main() -> anyhow::Result<()> {
         first_day: args.first_day,
         days: args.days,
         domains: args.domains,
+        incident_day: args.incident_day,
     };
     let expected = generate(&args.out, &options)
         .with_context(|| format!("writing corpus to {}", args.out.display()))?;

@@ -220,3 +220,34 @@ fn every_thread_count_reads_the_same() {
         assert_eq!(problems, first_problems, "{threads} threads");
     }
 }
+
+/// A corpus with an incident day reads exactly as generated, and that day's
+/// failures stand out: more than twice the mean of the other days.
+#[test]
+fn an_incident_day_more_than_doubles_its_failures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let incident = chrono::NaiveDate::from_ymd_opt(2026, 6, 20).unwrap();
+    let options = CorpusOptions {
+        reports: 600,
+        seed: 12,
+        layout: Layout::Files,
+        days: 30,
+        incident_day: Some(incident),
+        ..CorpusOptions::default()
+    };
+    let expected = generate(dir.path(), &options).expect("generate");
+    let actual = summary_json(dir.path());
+    assert_matches(dir.path(), &actual, &expected);
+    let failed = |row: &tlsrpt_analyzer::analysis::DayRow| row.failed_sessions as f64;
+    let (day, others): (Vec<_>, Vec<_>) = actual
+        .by_day
+        .iter()
+        .partition(|row| row.day == "2026-06-20");
+    let mean = others.iter().map(|row| failed(row)).sum::<f64>() / others.len() as f64;
+    assert_eq!(day.len(), 1);
+    assert!(
+        failed(day[0]) > 2.0 * mean,
+        "{} vs a mean of {mean}",
+        failed(day[0])
+    );
+}

@@ -148,6 +148,40 @@ fn files_looked_at_are_not_imported_and_the_way_back_shows_the_library() {
 }
 
 #[test]
+fn started_on_files_the_library_tab_says_so_and_leads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("reports.sqlite");
+    let (kept, kept_reports) = corpus(dir.path(), "kept", 12, 9);
+    let (other, other_reports) = corpus(dir.path(), "other", 7, 10);
+    let mut h = harness(&library);
+    apply(&mut h, Command::Load(vec![kept]));
+    drop(h);
+    // As `tlsrpt-analyzer PATH`: the files are looked at, the library not read.
+    let start = StartOptions {
+        library: Some(library.clone()),
+        paths: vec![other],
+        ..StartOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::new(cc, start));
+    settle(&mut h);
+    assert_eq!(shown_reports(&h) as u64, other_reports);
+    h.get_by_label("Library").click();
+    settle(&mut h);
+    h.get_by_label_contains("the library is read when you go back to it");
+    let backs = h.get_all_by_label("Back to the library").count();
+    assert_eq!(backs, 2, "the banner's and the tab's");
+    h.get_all_by_label("Back to the library")
+        .last()
+        .unwrap()
+        .click();
+    settle(&mut h);
+    assert_eq!(shown_reports(&h) as u64, kept_reports);
+    h.get_by_label_contains(&format!("{} reports from", thousands(kept_reports)));
+}
+
+#[test]
 fn a_report_opens_from_the_library() {
     let dir = tempfile::tempdir().unwrap();
     let library = dir.path().join("reports.sqlite");

@@ -48,6 +48,10 @@ pub struct CorpusOptions {
     pub days: usize,
     /// Receiving domains (more are added when the reports need them).
     pub domains: usize,
+    /// A day on which an expired certificate on every domain's MX turns a tenth
+    /// of each STS policy's sessions into failures (more than doubling the day's
+    /// failures), as a postmaster should spot at a glance.
+    pub incident_day: Option<NaiveDate>,
 }
 
 impl Default for CorpusOptions {
@@ -59,6 +63,7 @@ impl Default for CorpusOptions {
             first_day: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default(),
             days: 60,
             domains: 4,
+            incident_day: None,
         }
     }
 }
@@ -120,13 +125,14 @@ pub fn loaded(options: &CorpusOptions) -> Loaded {
     let generation = loaded.begin_load();
     let path: Arc<Path> = Arc::from(Path::new("generated"));
     for index in 0..options.reports {
-        let report = draw_report(
+        let mut report = draw_report(
             &mut rng,
             index,
             options.first_day,
             options.days.max(1),
             &domains,
         );
+        model::incident(&mut report, options.incident_day);
         let parsed = parse_reports(json::report_json(&report).as_bytes()).unwrap_or_default();
         for (item, report) in parsed.into_iter().enumerate() {
             let source = Source::file(path.clone()).with(Location::Report(index + 1));
@@ -167,13 +173,15 @@ struct Writer {
 
 impl Writer {
     fn draw(&mut self, index: usize) -> GenReport {
-        draw_report(
+        let mut report = draw_report(
             &mut self.rng,
             index,
             self.options.first_day,
             self.options.days.max(1),
             &self.domains,
-        )
+        );
+        model::incident(&mut report, self.options.incident_day);
+        report
     }
 
     fn write(&self, relative: &str, data: &[u8]) -> io::Result<()> {

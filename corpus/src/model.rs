@@ -174,6 +174,36 @@ pub fn draw_report(
     }
 }
 
+/// On the incident day, a tenth of each STS policy's successful sessions fail
+/// with an expired certificate at the domain's first MX (no random draw: the
+/// rest of the corpus stays as without an incident).
+pub fn incident(report: &mut GenReport, day: Option<NaiveDate>) {
+    if day != Some(report.day) {
+        return;
+    }
+    for policy in report
+        .policies
+        .iter_mut()
+        .filter(|p| p.policy_type == "sts")
+    {
+        let count = policy.successful / 10;
+        if count == 0 {
+            continue;
+        }
+        policy.successful -= count;
+        policy.failed += count;
+        policy.details.push(GenDetail {
+            result_type: "certificate-expired",
+            sending_mta_ip: None,
+            receiving_ip: None,
+            receiving_mx_hostname: Some(format!("mx1.{}", report.domain)),
+            receiving_mx_helo: None,
+            count,
+            failure_reason_code: None,
+        });
+    }
+}
+
 fn day_epoch(day: NaiveDate) -> i64 {
     day.and_hms_opt(0, 0, 0)
         .unwrap_or_default()

@@ -500,6 +500,25 @@ fn percent_marks(input: GridInput) -> Vec<GridMark> {
         .collect()
 }
 
+/// Grid marks of a small failure-rate chart: 0, the grade bands and 100 where
+/// they fit, each a major mark so that its label shows on a short plot (round
+/// steps of 10 % would be too close together to be labelled).
+fn band_marks(input: GridInput) -> Vec<GridMark> {
+    let (low, high) = input.bounds;
+    let span = (high - low).max(1.0);
+    let mut marks: Vec<GridMark> = Vec::new();
+    for value in [0.0, 10.0, 50.0, 100.0] {
+        let apart = marks.last().is_none_or(|m| value - m.value >= span * 0.2);
+        if value >= low && value <= high && apart {
+            marks.push(GridMark {
+                value,
+                step_size: span,
+            });
+        }
+    }
+    marks
+}
+
 /// The line closest to the pointer in bucket `b`, within 12 points on screen.
 fn nearest_line(
     lines: &[Series<Option<f64>>],
@@ -606,7 +625,7 @@ fn small_multiples_ui(
                         .show_y(false)
                         .include_y(0.0)
                         .include_y(top)
-                        .y_grid_spacer(percent_marks)
+                        .y_grid_spacer(band_marks)
                         .x_axis_formatter(move |mark, _| bucket_label(&axis_labels, mark.value))
                         .y_axis_formatter(|mark, _| format!("{:.0} %", mark.value))
                         .show(ui, |plot| {
@@ -647,7 +666,8 @@ fn legend_ui<T>(
             } else {
                 s.value.clone()
             };
-            let name = readable(&s.name);
+            // One entry never breaks across lines ("6 others" with "others" below).
+            let name = readable(&s.name).replace(' ', "\u{a0}");
             let response = if filter.is_some() {
                 ui.link(name)
             } else {

@@ -3,20 +3,16 @@
 
 use eframe::egui;
 
+use super::PanelData;
 use super::thousands;
 use crate::gui::LibraryFacts;
 use crate::gui::command::Command;
 use crate::gui::view::ViewState;
 use crate::library::db::ImportEntry;
 
-pub fn library_ui(
-    ui: &mut egui::Ui,
-    facts: Option<&LibraryFacts>,
-    view: &mut ViewState,
-) -> Option<Command> {
-    let Some(facts) = facts else {
-        ui.spinner();
-        return None;
+pub fn library_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Option<Command> {
+    let Some(facts) = data.library else {
+        return not_read_ui(ui, data);
     };
     let mut command = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -28,6 +24,25 @@ pub fn library_ui(
         log_ui(ui, facts);
     });
     command
+}
+
+/// The library has not been read: files are looked at beside it (the app
+/// started on paths), or it is being opened.
+fn not_read_ui(ui: &mut egui::Ui, data: &PanelData) -> Option<Command> {
+    if !data.looking {
+        ui.spinner();
+        return None;
+    }
+    ui.heading("Library");
+    if let Some(path) = data.library_path {
+        ui.label(egui::RichText::new(path.display().to_string()).monospace());
+    }
+    ui.label(
+        "Files are looked at outside the library; the library is read when you go back to it.",
+    );
+    ui.button("Back to the library")
+        .clicked()
+        .then_some(Command::BackToLibrary)
 }
 
 fn summary_ui(ui: &mut egui::Ui, facts: &LibraryFacts) -> Option<Command> {

@@ -93,7 +93,7 @@ fn central_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Opti
             if ui.button("Back").clicked() {
                 command = Some(Command::SetTab(Tab::Overview));
             }
-            return command.or(library::library_ui(ui, data.library, view));
+            return command.or(library::library_ui(ui, data, view));
         }
         return empty_state_ui(ui, data);
     }
@@ -137,7 +137,7 @@ fn central_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Opti
         Tab::Table => table::table_ui(ui, aggregates, view),
         Tab::Problems => problems::problems_ui(ui, data.inventory),
         Tab::Checker => checker::checker_ui(ui, data, view),
-        Tab::Library => library::library_ui(ui, data.library, view),
+        Tab::Library => library::library_ui(ui, data, view),
     };
     command.or(inner)
 }
