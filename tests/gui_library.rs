@@ -178,7 +178,13 @@ fn started_on_files_the_library_tab_says_so_and_leads_back() {
         .click();
     settle(&mut h);
     assert_eq!(shown_reports(&h) as u64, kept_reports);
-    h.get_by_label_contains(&format!("{} reports from", thousands(kept_reports)));
+    h.get_by_label_contains(&format!("{} reports from 2026", thousands(kept_reports)));
+    // The status bar says what the library holds, not "0 new reports".
+    h.get_by_label(&format!(
+        "Library: {} reports from 1 sources, 1 imports",
+        thousands(kept_reports)
+    ));
+    assert!(h.query_by_label_contains("0 new reports").is_none());
 }
 
 #[test]

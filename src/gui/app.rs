@@ -322,7 +322,20 @@ impl App {
             self.next_queued();
             return;
         }
-        if outcome.cancelled && !from_library {
+        if from_library {
+            self.partial = None;
+            self.view.status = self.library_facts.as_ref().map(|facts| {
+                format!(
+                    "Library: {} reports from {} sources, {} imports",
+                    panels::thousands(facts.info.reports),
+                    panels::thousands(facts.info.sources),
+                    panels::thousands(facts.info.imports)
+                )
+            });
+            self.next_queued();
+            return;
+        }
+        if outcome.cancelled {
             self.partial = Some(format!(
                 "Partial data: a load was cancelled after {} of {} files ({} of {} MB); what was read is shown. Load those inputs again to read the rest (copies count once).",
                 p.files_done,
