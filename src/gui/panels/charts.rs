@@ -508,7 +508,7 @@ fn band_marks(input: GridInput) -> Vec<GridMark> {
     let span = (high - low).max(1.0);
     let mut marks: Vec<GridMark> = Vec::new();
     for value in [0.0, 10.0, 50.0, 100.0] {
-        let apart = marks.last().is_none_or(|m| value - m.value >= span * 0.2);
+        let apart = marks.last().is_none_or(|m| value - m.value >= span * 0.15);
         if value >= low && value <= high && apart {
             marks.push(GridMark {
                 value,
@@ -659,6 +659,18 @@ fn legend_ui<T>(
     let mut command = None;
     ui.horizontal_wrapped(|ui| {
         for (i, s) in series.iter().enumerate() {
+            // An entry (swatch and name) never breaks across lines.
+            let name = readable(&s.name).replace(' ', "\u{a0}");
+            let galley = egui::WidgetText::from(name.as_str()).into_galley(
+                ui,
+                Some(egui::TextWrapMode::Extend),
+                f32::INFINITY,
+                egui::TextStyle::Body,
+            );
+            let entry = 10.0 + ui.spacing().item_spacing.x + galley.size().x;
+            if ui.available_size_before_wrap().x < entry {
+                ui.end_row();
+            }
             swatch(ui, colors[i]);
             let filter = filter_on(dimension, s);
             let hover = if s.value.is_empty() || s.value == s.name {
@@ -666,8 +678,6 @@ fn legend_ui<T>(
             } else {
                 s.value.clone()
             };
-            // One entry never breaks across lines ("6 others" with "others" below).
-            let name = readable(&s.name).replace(' ', "\u{a0}");
             let response = if filter.is_some() {
                 ui.link(name)
             } else {

@@ -27,13 +27,16 @@ pub fn problems_ui(ui: &mut egui::Ui, inventory: &Inventory) -> Option<Command> 
 
 /// A striped grid of rows in a scroll area of its own, of which only the rows in
 /// view are laid out: a mailbox of tens of thousands of skipped e-mails costs a
-/// frame no more than a few. Rows wider than the panel scroll sideways.
+/// frame no more than a few. Rows wider than the panel scroll sideways,
+/// with the bars always shown.
 fn rows_ui<const N: usize>(ui: &mut egui::Ui, id: &str, rows: &[[String; N]]) {
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
     egui::ScrollArea::both()
         .id_salt(id)
         .max_height(320.0)
         .auto_shrink([false, true])
+        // Long paths run past the panel: a bar always in view says they scroll.
+        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
         .show_rows(ui, row_height, rows.len(), |ui, range| {
             let first = range.start;
             egui::Grid::new(id)
