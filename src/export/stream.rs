@@ -1,0 +1,183 @@
+//! The warehouse export of a read in progress: a [`Collect`]or that writes each
+//! new report's rows as it arrives and keeps only what dedupe needs.
+//!
+//! Per report it keeps a 128-bit keyed hash of its (organization-name, report-id),
+//! the place in input order of its first copy and that copy's fingerprint: about
+//! 50 bytes, so 1,000,000 reports take some 50 MB whatever their size.
+//!
+//! Decoder threads finish out of order. When a copy arrives after the one written
+//! but comes first in input order and differs from it (a conflict), its rows are
+//! written too: of the rows of one key, the engine keeps the first in
+//! (shard, input_order) (README, "Sharded runs"), which is the copy `summary`
+//! keeps. An identical earlier copy arriving late is counted, not written.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::facts::FactReport;
+use super::warehouse::WarehouseWriter;
+use super::write::ExportError;
+use crate::library::{Collect, Found, Inserted, Order, Problem, Skipped};
+
+/// What a streaming export saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamCounts {
+    /// Unique reports written.
+    pub reports: u64,
+    /// Copies of reports seen before, not written.
+    pub duplicates: u64,
+    /// Conflicting copies written besides the copy written first, because they
+    /// come first in input order.
+    pub rewritten: u64,
+    pub problems: u64,
+    pub skipped: u64,
+}
+
+/// The first copy of a key seen so far.
+#[derive(Debug, Clone, Copy)]
+struct First {
+    order: Order,
+    fingerprint: u64,
+}
+
+pub struct StreamExport<'a> {
+    writer: Option<WarehouseWriter>,
+    shard: u32,
+    /// Two independently keyed SipHashes of the key: 128 bits, so that keys of
+    /// different reports do not collide, and keyed, so that a sender cannot make
+    /// them.
+    hashers: [std::hash::RandomState; 2],
+    /// The keys are keyed hashes already: a fixed hasher spreads them as well.
+    firsts: HashMap<[u64; 2], First, foldhash::fast::FixedState>,
+    counts: StreamCounts,
+    /// Problems, as text, up to [`KEPT_PROBLEMS`]: enough to say what went wrong.
+    problems: Vec<String>,
+    generation: u32,
+    error: Option<ExportError>,
+    /// The load's: set when writing fails, so that reading stops.
+    cancel: &'a AtomicBool,
+}
+
+/// Problems kept as text; more are only counted.
+const KEPT_PROBLEMS: usize = 20;
+
+impl<'a> StreamExport<'a> {
+    /// Writes the reports of shard `shard` (0 when the input is not split) with
+    /// `writer`.
+    pub fn new(writer: WarehouseWriter, shard: u32, cancel: &'a AtomicBool) -> StreamExport<'a> {
+        StreamExport {
+            writer: Some(writer),
+            shard,
+            hashers: [
+                std::hash::RandomState::new(),
+                std::hash::RandomState::new(),
+            ],
+            firsts: HashMap::default(),
+            counts: StreamCounts::default(),
+            problems: Vec::new(),
+            generation: 0,
+            error: None,
+            cancel,
+        }
+    }
+
+    pub fn counts(&self) -> StreamCounts {
+        self.counts
+    }
+
+    /// The first problems, as text.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// Closes every file; returns the files written, or the first error.
+    pub fn finish(mut self) -> Result<Vec<std::path::PathBuf>, ExportError> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        match self.writer.take() {
+            Some(writer) => writer.finish(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The dedupe key: (organization-name, report-id), or the content for a
+    /// report without report-id (as the loaded set does).
+    fn key(&self, found: &Found) -> [u64; 2] {
+        self.hashers.each_ref().map(|state| {
+            let mut hasher = state.build_hasher();
+            let report = &found.report;
+            hasher.write(report.organization_name.as_bytes());
+            hasher.write_u8(0xff);
+            if report.report_id.is_empty() {
+                hasher.write_u8(0);
+                hasher.write_u64(found.fingerprint);
+            } else {
+                hasher.write_u8(1);
+                hasher.write(report.report_id.as_bytes());
+            }
+            hasher.finish()
+        })
+    }
+
+    fn write(&mut self, found: &Found) {
+        if self.error.is_some() {
+            return;
+        }
+        let facts = FactReport::of_report(&found.report, &found.source, self.shard, found.order);
+        let Some(writer) = &mut self.writer else {
+            return;
+        };
+        if let Err(error) = writer.write(&facts) {
+            self.error = Some(error);
+            self.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Collect for StreamExport<'_> {
+    fn begin_load(&mut self) -> u32 {
+        let generation = self.generation;
+        self.generation += 1;
+        generation
+    }
+
+    fn insert(&mut self, found: Found) -> Inserted {
+        let key = self.key(&found);
+        let incoming = First {
+            order: found.order,
+            fingerprint: found.fingerprint,
+        };
+        let Some(first) = self.firsts.get_mut(&key) else {
+            self.firsts.insert(key, incoming);
+            self.counts.reports += 1;
+            self.write(&found);
+            return Inserted::New;
+        };
+        self.counts.duplicates += 1;
+        if incoming.order < first.order {
+            let conflicting = incoming.fingerprint != first.fingerprint;
+            *first = incoming;
+            if conflicting {
+                self.counts.rewritten += 1;
+                self.write(&found);
+            }
+        }
+        Inserted::Copy
+    }
+
+    fn add_problem(&mut self, problem: Problem, _order: Order) {
+        self.counts.problems += 1;
+        if self.problems.len() < KEPT_PROBLEMS {
+            self.problems
+                .push(format!("{}: {}", problem.source, problem.error));
+        }
+    }
+
+    fn add_skipped(&mut self, _skipped: Skipped, _order: Order) {
+        self.counts.skipped += 1;
+    }
+
+    fn finish_load(&mut self) {}
+}
