@@ -6,7 +6,7 @@
 //! the rows of a loaded set ([`loaded_facts`]); either way the same columns follow.
 
 use crate::analysis::Selection;
-use crate::library::{Loaded, Order, PolicyText, Source, Sym, day_number};
+use crate::library::{Loaded, Order, PolicyText, Source, Sym, content_digest, day_number};
 use crate::report::{IpText, PolicyResult, Report};
 
 /// The type of a column: UTF-8 text, a 64-bit count, or a UTC timestamp.
@@ -118,10 +118,16 @@ impl FactTable {
                 text("additional_information"),
             ],
         };
+        // What identifies a report across shards: its report-id, or its content.
+        let key: &[Column] = match self {
+            FactTable::Reports => &[text("report_key")],
+            _ => &[],
+        };
         REPORT_HEAD
             .iter()
             .chain(middle)
             .chain(&ORIGIN)
+            .chain(key)
             .copied()
             .collect()
     }
@@ -153,6 +159,9 @@ pub struct FactReport {
     pub source: String,
     pub shard: u32,
     pub input_order: String,
+    /// The report-id; for a report without one, `sha256:` and the SHA-256 of its
+    /// content, so that identical copies in different shards are one report.
+    pub report_key: String,
     pub policies: Vec<FactPolicy>,
 }
 
@@ -208,6 +217,7 @@ impl FactReport {
             source: source.to_string(),
             shard,
             input_order: input_order_text(order),
+            report_key: report_key(report),
             policies: report.policies.iter().map(FactPolicy::of_result).collect(),
         }
     }
@@ -238,7 +248,9 @@ impl FactReport {
             sum(|p| p.failed_sessions),
             sum(|p| p.detail_failed_sessions),
         ];
-        with_row(&self.row(&values))
+        let mut row = self.row(&values);
+        row.push(Value::Text(&self.report_key));
+        with_row(&row)
     }
 
     /// Each `policies` row in turn.
@@ -331,6 +343,17 @@ impl FactPolicy {
     }
 }
 
+/// The report-id, or `sha256:` and the digest of the content of a report
+/// without one.
+pub fn report_key(report: &Report) -> String {
+    if !report.report_id.is_empty() {
+        return report.report_id.to_string();
+    }
+    let digest = content_digest(report);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 fn ip_text(ip: &Option<IpText>) -> String {
     ip.as_ref().map(ToString::to_string).unwrap_or_default()
 }
@@ -386,6 +409,14 @@ pub fn loaded_facts<E>(
                 }
             })
             .collect();
+        let input_order = input_order_text(loaded.order_of(report).unwrap_or_default());
+        // A library keeps no report in memory: one without report-id is then
+        // told apart by its place, within the shard only.
+        let report_key = match loaded.report_of(report) {
+            Some(kept) if loaded.library().is_none() => self::report_key(&kept.report),
+            _ if dataset.text(report.report_id).is_empty() => format!("input:{shard}:{input_order}"),
+            _ => text(report.report_id),
+        };
         each(FactReport {
             organization: loaded.organization_name(report),
             report_id: text(report.report_id),
@@ -394,7 +425,8 @@ pub fn loaded_facts<E>(
             contact_info: text(report.contact_info),
             source: loaded.source_of(report),
             shard,
-            input_order: input_order_text(loaded.order_of(report).unwrap_or_default()),
+            input_order,
+            report_key,
             policies,
         })?;
     }
