@@ -382,7 +382,10 @@ pub fn loaded_facts<E>(
             .filter(|&p| selection.policies[p as usize])
             .map(|p| {
                 let row = &dataset.policies[p as usize];
-                let details = row.details.clone().filter(|&d| selection.details[d as usize]);
+                let details = row
+                    .details
+                    .clone()
+                    .filter(|&d| selection.details[d as usize]);
                 FactPolicy {
                     policy_type: text(row.policy_type),
                     policy_domain: text(row.policy_domain),
@@ -414,7 +417,9 @@ pub fn loaded_facts<E>(
         // told apart by its place, within the shard only.
         let report_key = match loaded.report_of(report) {
             Some(kept) if loaded.library().is_none() => self::report_key(&kept.report),
-            _ if dataset.text(report.report_id).is_empty() => format!("input:{shard}:{input_order}"),
+            _ if dataset.text(report.report_id).is_empty() => {
+                format!("input:{shard}:{input_order}")
+            }
             _ => text(report.report_id),
         };
         each(FactReport {

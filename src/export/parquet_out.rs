@@ -166,7 +166,11 @@ impl ParquetTables {
 
     fn open_file(&mut self, key: Key) -> Result<(), ExportError> {
         if self.open.len() >= MAX_OPEN {
-            let oldest = self.open.iter().min_by_key(|(_, f)| f.used).map(|(k, _)| *k);
+            let oldest = self
+                .open
+                .iter()
+                .min_by_key(|(_, f)| f.used)
+                .map(|(k, _)| *k);
             if let Some(oldest) = oldest {
                 self.close(oldest)?;
             }

@@ -69,10 +69,7 @@ impl<'a> StreamExport<'a> {
         StreamExport {
             writer: Some(writer),
             shard,
-            hashers: [
-                std::hash::RandomState::new(),
-                std::hash::RandomState::new(),
-            ],
+            hashers: [std::hash::RandomState::new(), std::hash::RandomState::new()],
             firsts: HashMap::default(),
             counts: StreamCounts::default(),
             problems: Vec::new(),
@@ -180,4 +177,88 @@ impl Collect for StreamExport<'_> {
     }
 
     fn finish_load(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::WarehouseFormat;
+    use crate::library::{Location, Source, fingerprint};
+    use crate::report::{Report, parse_report_list};
+
+    fn report(successful: u64) -> Report {
+        let json = format!(
+            r#"{{"organization-name":"Org","date-range":{{"start-datetime":"2026-08-01T00:00:00Z",
+            "end-datetime":"2026-08-01T23:59:59Z"}},"contact-info":"c","report-id":"r1",
+            "policies":[{{"policy":{{"policy-type":"no-policy-found","policy-domain":"example.com"}},
+            "summary":{{"total-successful-session-count":{successful},"total-failure-session-count":0}}}}]}}"#
+        );
+        let mut reports = parse_report_list(json.as_bytes()).unwrap();
+        reports.remove(0).unwrap()
+    }
+
+    fn found(successful: u64, message: u64) -> Found {
+        let report = report(successful);
+        let source = Source::file(std::path::Path::new("in.mbox").into());
+        Found {
+            fingerprint: fingerprint(&report),
+            report,
+            source: source.with(Location::Message(message)),
+            order: Order {
+                message,
+                ..Order::default()
+            },
+            kept: None,
+        }
+    }
+
+    #[test]
+    fn a_conflicting_copy_first_in_input_order_but_decoded_later_is_written_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = WarehouseWriter::create(dir.path(), &[WarehouseFormat::Ndjson]).unwrap();
+        let cancel = AtomicBool::new(false);
+        let mut export = StreamExport::new(writer, 0, &cancel);
+        export.begin_load();
+        // Decoded in this order; message numbers give the input order.
+        let arrivals = [(10, 5), (20, 2), (20, 1), (30, 9), (10, 0)];
+        let inserted: Vec<Inserted> = arrivals
+            .iter()
+            .map(|&(successful, message)| export.insert(found(successful, message)))
+            .collect();
+        assert_eq!(inserted[0], Inserted::New);
+        assert!(inserted[1..].iter().all(|i| *i == Inserted::Copy));
+        let counts = export.counts();
+        assert_eq!((counts.reports, counts.duplicates), (1, 4));
+        // Message 2 (differs from 5, comes first), then message 0 (differs from
+        // message 1, identical to 2 and first of all): message 1 and 9 are not.
+        assert_eq!(counts.rewritten, 2);
+        export.finish_load();
+        export.finish().unwrap();
+        let rows = std::fs::read_to_string(dir.path().join("reports.ndjson")).unwrap();
+        let rows: Vec<serde_json::Value> = rows
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let written: Vec<(u64, &str)> = rows
+            .iter()
+            .map(|r| {
+                let source = r["source"].as_str().unwrap();
+                (r["successful_sessions"].as_u64().unwrap(), source)
+            })
+            .collect();
+        assert_eq!(
+            written,
+            [
+                (10, "in.mbox › message 5"),
+                (20, "in.mbox › message 2"),
+                (10, "in.mbox › message 0")
+            ]
+        );
+        // The engine's rule (first in input order) picks message 0: what
+        // `summary` keeps.
+        let first = rows
+            .iter()
+            .min_by_key(|r| r["input_order"].as_str().unwrap().to_string());
+        assert_eq!(first.unwrap()["source"], "in.mbox › message 0");
+    }
 }

@@ -215,12 +215,14 @@ mod tests {
             let value = day_value(&name);
             assert!(
                 value == "out-of-range"
-                    || value.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+'),
+                    || value
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '-' || c == '+'),
                 "{name}"
             );
             assert!(!value.is_empty() && !name.contains('/') && !name.contains(".."));
         }
-        assert_eq!(day_partition(20_666), "day=2026-07-31");
+        assert_eq!(day_partition(20_666), "day=2026-08-01");
     }
 
     #[test]

@@ -189,9 +189,7 @@ impl Loaded {
     /// library knows only that one.
     pub fn organization_name(&self, row: &ReportRow) -> String {
         match self.report_of(row) {
-            Some(loaded) if self.library().is_none() => {
-                loaded.report.organization_name.to_string()
-            }
+            Some(loaded) if self.library().is_none() => loaded.report.organization_name.to_string(),
             _ => self.dataset.text(row.organization).to_string(),
         }
     }
