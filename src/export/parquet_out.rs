@@ -92,9 +92,9 @@ impl ParquetTables {
         values: &[Value],
     ) -> Result<(), ExportError> {
         let key = (table.index(), day);
-        if !self.names.contains_key(&key) {
-            self.names.insert(key, day_name.to_string());
-        }
+        self.names
+            .entry(key)
+            .or_insert_with(|| day_name.to_string());
         let columns = &self.columns[table.index()];
         let buffer = self
             .buffers
