@@ -27,8 +27,12 @@ use super::write::ExportError;
 const ROW_GROUP_ROWS: usize = 64 * 1024;
 /// Buffered bytes of all partitions together before every buffer is written.
 const BUFFER_BUDGET: usize = 48 << 20;
-/// Partition files open at once.
-const MAX_OPEN: usize = 96;
+/// Partition files open at once: three tables of three months of days, with
+/// room under the usual limit of 1024 open files.
+const MAX_OPEN: usize = 320;
+/// The write buffer of each open file: small, as hundreds may be open; a row
+/// group is written in large pieces anyway.
+const FILE_BUFFER: usize = 64 << 10;
 
 type Key = (usize, i32);
 
@@ -105,7 +109,8 @@ impl ParquetTables {
             self.flush(key)?;
         }
         if self.buffered > BUFFER_BUDGET {
-            let keys: Vec<Key> = self.buffers.keys().copied().collect();
+            let mut keys: Vec<Key> = self.buffers.keys().copied().collect();
+            keys.sort_unstable();
             for key in keys {
                 self.flush(key)?;
             }
@@ -185,7 +190,7 @@ impl ParquetTables {
         std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
         let file = File::create(&path).map_err(io_error(&path))?;
         let writer = SerializedFileWriter::new(
-            BufWriter::with_capacity(1 << 20, file),
+            BufWriter::with_capacity(FILE_BUFFER, file),
             self.schemas[key.0].clone(),
             self.properties.clone(),
         )?;
