@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as Physical};
 use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
-use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{Type, TypePtr};
 
@@ -26,7 +26,7 @@ use super::write::ExportError;
 /// Rows of one partition written as one row group.
 const ROW_GROUP_ROWS: usize = 64 * 1024;
 /// Buffered bytes of all partitions together before every buffer is written.
-const BUFFER_BUDGET: usize = 48 << 20;
+const BUFFER_BUDGET: usize = 32 << 20;
 /// Partition files open at once: three tables of three months of days, with
 /// room under the usual limit of 1024 open files.
 const MAX_OPEN: usize = 320;
@@ -65,9 +65,15 @@ impl From<parquet::errors::ParquetError> for ExportError {
 
 impl ParquetTables {
     pub(super) fn new(dir: &Path, columns: &[Vec<Column>; 3]) -> ParquetTables {
+        // Each open file keeps the statistics of its row groups until it is
+        // closed: per row group only (no page index), with texts cut short, they
+        // stay small however many row groups a long export writes.
         let properties = WriterProperties::builder()
             .set_writer_version(WriterVersion::PARQUET_1_0)
             .set_compression(Compression::SNAPPY)
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_statistics_truncate_length(Some(64))
+            .set_offset_index_disabled(true)
             .set_created_by(format!("tlsrpt-analyzer {}", env!("CARGO_PKG_VERSION")))
             .build();
         ParquetTables {
@@ -108,14 +114,23 @@ impl ParquetTables {
         if buffer.rows >= ROW_GROUP_ROWS {
             self.flush(key)?;
         }
+        // Over the budget, the largest buffers are written until a quarter of it
+        // is free: a few row groups at a time, so that the reading pipeline is
+        // never kept waiting while every buffer is written (its queue would fill).
         if self.buffered > BUFFER_BUDGET {
-            let mut keys: Vec<Key> = self.buffers.keys().copied().collect();
-            keys.sort_unstable();
-            for key in keys {
+            while self.buffered > BUFFER_BUDGET / 4 * 3 {
+                let Some(key) = self.largest_buffer() else {
+                    break;
+                };
                 self.flush(key)?;
             }
         }
         Ok(())
+    }
+
+    fn largest_buffer(&self) -> Option<Key> {
+        let largest = self.buffers.iter().max_by_key(|(key, b)| (b.bytes, **key));
+        largest.map(|(key, _)| *key)
     }
 
     /// Writes a partition's buffer as a row group of its open file.
