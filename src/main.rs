@@ -37,7 +37,8 @@ enum Command {
     /// totals, or a table grouped by one or two dimensions.
     Summary(cli::summary::SummaryArgs),
     /// Write every table (reports, failure details, series, health, a summary by
-    /// every dimension) as CSV and/or JSON files into a folder.
+    /// every dimension) as CSV and/or JSON files into a folder, or the fact tables
+    /// for a warehouse as Parquet and/or NDJSON.
     Export(cli::export::ExportArgs),
     /// Import files, folders, archives, e-mails and mbox files into a library (a
     /// local SQLite file that keeps every report across runs).

@@ -7,3 +7,4 @@ pub mod filter;
 pub mod library;
 pub mod load;
 pub mod summary;
+pub mod warehouse;

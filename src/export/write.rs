@@ -13,6 +13,7 @@ use crate::library::Loaded;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// A file could not be created or written.
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -24,6 +25,10 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
     #[error("JSON output: {0}")]
     Json(#[from] serde_json::Error),
+    /// The Parquet writer failed (its error as text: the type exists only with
+    /// the `parquet` feature).
+    #[error("Parquet output: {0}")]
+    Parquet(String),
 }
 
 /// Output format of a table.

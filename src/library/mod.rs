@@ -175,6 +175,25 @@ impl Loaded {
         self.source(row).map(Source::to_string).unwrap_or_default()
     }
 
+    /// The report's place in input order.
+    pub fn order_of(&self, row: &ReportRow) -> Option<Order> {
+        if self.library().is_some() {
+            let entry = self.stored.entries.get(row.store_index as usize);
+            return entry.map(|e| e.order);
+        }
+        self.report_of(row).map(|r| r.order)
+    }
+
+    /// The organization-name as the report spells it. The row holds the sender's
+    /// first spelling in any letter case (see [`Dataset`]); a set read from a
+    /// library knows only that one.
+    pub fn organization_name(&self, row: &ReportRow) -> String {
+        match self.report_of(row) {
+            Some(loaded) if self.library().is_none() => loaded.report.organization_name.to_string(),
+            _ => self.dataset.text(row.organization).to_string(),
+        }
+    }
+
     /// Where the report of a row was read from.
     pub fn source(&self, row: &ReportRow) -> Option<&Source> {
         if self.library().is_some() {
