@@ -6,4 +6,5 @@ pub mod export;
 pub mod filter;
 pub mod library;
 pub mod load;
+pub mod source;
 pub mod summary;
