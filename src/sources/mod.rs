@@ -13,4 +13,4 @@ pub mod sync;
 pub use error::SourceError;
 pub use location::SourceLocation;
 pub use settings::SourceSettings;
-pub use sync::{SyncOptions, SyncProgress, Synced, add_source, sync_source};
+pub use sync::{SyncOptions, SyncProgress, Synced, add_source, sync_source, test_source};

@@ -95,6 +95,35 @@ pub fn sync_source(
     result
 }
 
+/// Tries a source without importing anything: logs in and opens the IMAP
+/// folder, or looks at the Maildir or folder. Says what it found.
+pub fn test_source(source: &SourceRow, options: &SyncOptions) -> Result<String, SourceError> {
+    let location = SourceLocation::parse(&source.location)?;
+    let settings = SourceSettings::from_json(&source.location, source.settings.as_deref())?;
+    match &location {
+        SourceLocation::Imap(address) => {
+            let job = imap::SyncJob {
+                source,
+                address,
+                settings: &settings,
+                options,
+            };
+            let messages = job.test()?;
+            Ok(format!(
+                "logged in; {} holds {messages} messages",
+                address.folder
+            ))
+        }
+        SourceLocation::Maildir(path) | SourceLocation::Watch(path) => {
+            let entries = std::fs::read_dir(path).map_err(|e| SourceError::Folder {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            Ok(format!("readable; {} entries", entries.count()))
+        }
+    }
+}
+
 /// The import spec of a sync of `source`: its reports are filed under it.
 pub(super) fn import_spec(source: &SourceRow) -> ImportSpec {
     ImportSpec {

@@ -13,6 +13,7 @@ pub fn library_ui(
     ui: &mut egui::Ui,
     facts: Option<&LibraryFacts>,
     view: &mut ViewState,
+    auto_sync: u32,
 ) -> Option<Command> {
     let Some(facts) = facts else {
         ui.spinner();
@@ -21,6 +22,8 @@ pub fn library_ui(
     let mut command = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
         command = summary_ui(ui, facts).or(command.take());
+        ui.add_space(8.0);
+        command = super::sources::sources_ui(ui, facts, view, auto_sync).or(command.take());
         ui.add_space(8.0);
         command = sources_ui(ui, facts, view).or(command.take());
         ui.add_space(8.0);

@@ -9,6 +9,7 @@ mod library;
 mod overview;
 mod problems;
 mod report;
+mod sources;
 mod status;
 mod table;
 mod top_bar;
@@ -93,7 +94,12 @@ fn central_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Opti
             if ui.button("Back").clicked() {
                 command = Some(Command::SetTab(Tab::Overview));
             }
-            return command.or(library::library_ui(ui, data.library, view));
+            return command.or(library::library_ui(
+                ui,
+                data.library,
+                view,
+                data.settings.auto_sync_minutes,
+            ));
         }
         return empty_state_ui(ui, data);
     }
@@ -137,7 +143,9 @@ fn central_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> Opti
         Tab::Table => table::table_ui(ui, aggregates, view),
         Tab::Problems => problems::problems_ui(ui, data.inventory),
         Tab::Checker => checker::checker_ui(ui, data, view),
-        Tab::Library => library::library_ui(ui, data.library, view),
+        Tab::Library => {
+            library::library_ui(ui, data.library, view, data.settings.auto_sync_minutes)
+        }
     };
     command.or(inner)
 }
