@@ -103,7 +103,7 @@ impl Connect<'_> {
             reason,
         };
         let name = ServerName::try_from(host.clone()).map_err(|e| tls_error(e.to_string()))?;
-        let config = client_config(self.ca_file)?;
+        let config = client_config(self.ca_file, host)?;
         let mut connection =
             ClientConnection::new(config, name).map_err(|e| tls_error(e.to_string()))?;
         // The handshake now, so that an untrusted certificate is told as such.
@@ -233,7 +233,7 @@ fn rustls_error(error: &io::Error) -> Option<String> {
     Some(inner.to_string())
 }
 
-fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, SourceError> {
+fn client_config(ca_file: Option<&Path>, host: &str) -> Result<Arc<ClientConfig>, SourceError> {
     let roots = match ca_file {
         None => RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -259,7 +259,7 @@ fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, SourceErro
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| SourceError::Tls {
-            host: String::new(),
+            host: host.to_string(),
             reason: e.to_string(),
         })?
         .with_root_certificates(roots)

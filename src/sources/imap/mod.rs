@@ -77,71 +77,101 @@ impl SyncJob<'_> {
     ) -> Result<Synced, SourceError> {
         let mut session = self.open()?;
         let folder = &self.address.folder;
-        let opened = match self.settings.move_to {
-            // Moving needs the folder writable; reading alone never changes it.
-            Some(_) => session.select(folder),
-            None => session.examine(folder),
+        // Moving needs the folder writable; reading alone never changes it.
+        let (command, opened) = match self.settings.move_to {
+            Some(_) => ("SELECT", session.select(folder)),
+            None => ("EXAMINE", session.examine(folder)),
         };
-        let mailbox = opened.map_err(|e| self.connect().error("EXAMINE", e))?;
-        let uid_validity = mailbox.uid_validity.unwrap_or(0);
-        let stored = library.source_state(self.source.id, folder)?;
-        let mut state: FolderState = stored
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
-        if state.uid_validity != uid_validity {
-            // The old UIDs mean nothing now: read everything again.
-            state = FolderState {
-                uid_validity,
-                last_uid: 0,
-            };
-        }
+        let mailbox = opened.map_err(|e| self.connect().error(command, e))?;
+        let mut state = self.stored_state(library, mailbox.uid_validity.unwrap_or(0))?;
         let uids = fetch::new_uids(&mut session, self.address, state.last_uid)?;
         let mut report = Synced::default();
-        let mut walk = SyncProgress {
+        progress(&SyncProgress {
             total: uids.len() as u64,
             ..SyncProgress::default()
-        };
-        progress(&walk);
-        let (session, fetched) = if uids.is_empty() {
-            (Some(session), Ok(()))
+        });
+        let session = if uids.is_empty() {
+            Some(session)
         } else {
-            let spec = import_spec(self.source);
-            let mut writer = LibraryWriter::begin(library, &spec, cancel)?;
-            let first = writer.next_message_number()?;
-            let run = fetch::Fetcher {
+            let fetch = fetch::Fetcher {
                 address: self.address,
                 uids: &uids,
                 batch: self.options.batch.max(1),
                 cancel,
             };
-            let mut import = BatchImport {
-                job: self,
-                writer: &mut writer,
-                state: &mut state,
-                report: &mut report,
-                cancel,
-                first,
-            };
-            let outcome = run.run(session, &mut |batch| {
-                let result = import.batch(batch);
-                walk.fetched = import.report.messages;
-                walk.committed = walk.fetched;
-                progress(&walk);
-                result
-            });
-            let cancelled = cancel.load(Relaxed);
-            report.counts = writer.finish(cancelled)?;
-            outcome
+            let (session, fetched) =
+                self.import(library, fetch, session, &mut state, &mut report, progress)?;
+            fetched?;
+            session
         };
-        fetched?;
-        if let (Some(target), Some(mut session)) = (&self.settings.move_to, session) {
-            fetch::move_imported(&mut session, self.address, state.last_uid, target)?;
+        if let Some(mut session) = session {
+            if let Some(target) = &self.settings.move_to {
+                fetch::move_imported(&mut session, self.address, state.last_uid, target)?;
+            }
             let _ = session.logout();
         }
         if cancel.load(Relaxed) {
             return Err(SourceError::Cancelled);
         }
         Ok(report)
+    }
+
+    /// Where the last sync left the folder; nothing when its UIDVALIDITY changed.
+    fn stored_state(
+        &self,
+        library: &Library,
+        uid_validity: u32,
+    ) -> Result<FolderState, SourceError> {
+        let stored = library.source_state(self.source.id, &self.address.folder)?;
+        let state: FolderState = stored
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        if state.uid_validity == uid_validity {
+            return Ok(state);
+        }
+        // The old UIDs mean nothing now: read everything again.
+        Ok(FolderState {
+            uid_validity,
+            last_uid: 0,
+        })
+    }
+
+    /// Fetches and imports the new messages, batch by batch, in one import.
+    /// The outer error is the library's; the inner one the fetching's (what was
+    /// committed before it stays).
+    fn import(
+        &self,
+        library: &mut Library,
+        fetch: fetch::Fetcher<'_>,
+        session: Session,
+        state: &mut FolderState,
+        report: &mut Synced,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<(Option<Session>, Result<(), SourceError>), SourceError> {
+        let cancel = fetch.cancel;
+        let total = fetch.uids.len() as u64;
+        let spec = import_spec(self.source);
+        let mut writer = LibraryWriter::begin(library, &spec, cancel)?;
+        let first = writer.next_message_number()?;
+        let mut import = BatchImport {
+            job: self,
+            writer: &mut writer,
+            state,
+            report,
+            cancel,
+            first,
+        };
+        let outcome = fetch.run(session, &mut |batch| {
+            let result = import.batch(batch);
+            progress(&SyncProgress {
+                total,
+                fetched: import.report.messages,
+                committed: import.report.messages,
+            });
+            result
+        });
+        report.counts = writer.finish(cancel.load(Relaxed))?;
+        Ok(outcome)
     }
 }
 
