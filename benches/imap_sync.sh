@@ -65,6 +65,8 @@ password = $password
 reports_folder = INBOX
 test = True
 watch = False
+# Its default (10) reads only the first 10 messages of a run in test mode.
+batch_size = 0
 INI
 timed parsedmarc "$parsedmarc" -c "$work/parsedmarc.ini"
 exec {SERVER[1]}>&-
