@@ -25,7 +25,7 @@ fn main() {
     // One corpus for the whole run: the later appends are its last messages,
     // so that the totals are those of one generated corpus.
     let (messages, _) = report_messages(&CorpusOptions {
-        reports: count + 10_000,
+        reports: count + 1_000,
         seed,
         ..CorpusOptions::default()
     });
