@@ -43,6 +43,14 @@ enum Command {
     /// Import files, folders, archives, e-mails and mbox files into a library (a
     /// local SQLite file that keeps every report across runs).
     Import(cli::library::ImportArgs),
+    /// The mailbox sources of a library (IMAP folders, Maildirs, watched folders).
+    Source {
+        #[command(subcommand)]
+        command: cli::source::SourceCommand,
+    },
+    /// Fetch what is new from the sources of a library: one line per source;
+    /// exit status 0 when every source synced, 1 when one failed.
+    Sync(cli::source::SyncArgs),
     /// Facts about a library.
     Library {
         #[command(subcommand)]
@@ -66,6 +74,8 @@ fn main() -> anyhow::Result<()> {
         Command::Export(args) => cli::export::run(args),
         Command::Import(args) => cli::library::import(args),
         Command::Library { command } => cli::library::run(command),
+        Command::Source { command } => cli::source::run(command),
+        Command::Sync(args) => cli::source::sync(args),
         Command::Check { args } => cli::check::run(&args),
     }
 }

@@ -21,6 +21,9 @@ const ALLOWED: [(&str, &[&str]); 8] = [
     ),
 ];
 
+/// The IMAP client, which only the mail sources may use.
+const MAIL_CRATES: [&str; 1] = ["imap"];
+
 /// The crates of the desktop app, which only `gui` may use.
 const GUI_CRATES: [&str; 5] = ["egui", "eframe", "egui_plot", "egui_extras", "rfd"];
 
@@ -80,6 +83,15 @@ fn violations() -> Vec<String> {
                 for name in names_after(line, "crate::") {
                     if !allowed.contains(&name) {
                         found.push(format!("{place}: {module} names crate::{name}"));
+                    }
+                }
+            }
+            if module != "sources" {
+                for krate in MAIL_CRATES {
+                    if !names_after(line, &format!("{krate}::")).is_empty()
+                        || line.trim_start().starts_with(&format!("use {krate}"))
+                    {
+                        found.push(format!("{place}: {module} uses the mail crate {krate}"));
                     }
                 }
             }

@@ -6,5 +6,6 @@ pub mod export;
 pub mod filter;
 pub mod library;
 pub mod load;
+pub mod source;
 pub mod summary;
 pub mod warehouse;

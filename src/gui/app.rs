@@ -81,10 +81,16 @@ pub struct App {
     library_facts: Option<LibraryFacts>,
     /// Showing files looked at without importing them, not the library.
     looking: bool,
+    /// Passwords typed for mailbox sources, by source address: in memory
+    /// only, for this session.
+    passwords: std::collections::HashMap<String, String>,
+    /// When mailbox sources were last synced on their own.
+    last_auto_sync: Option<std::time::Instant>,
     ctx: egui::Context,
 }
 
 mod library_mode;
+mod sources_mode;
 
 /// The report shown in the report window.
 pub struct OpenReport {
@@ -131,6 +137,8 @@ impl App {
             library: None,
             library_facts: None,
             looking: false,
+            passwords: std::collections::HashMap::new(),
+            last_auto_sync: None,
             ctx,
         };
         let library = match start.library {
@@ -262,6 +270,10 @@ impl App {
             Finished::LibraryChanged(stamp) => self.library_changed(stamp),
             Finished::Report(index, report) => self.report_read(index, report),
             Finished::ImportLog(import, lines) => self.import_log_read(import, lines),
+            Finished::SourceTested(id, said) => {
+                self.view.source_tests.retain(|(i, _)| *i != id);
+                self.view.source_tests.push((id, said));
+            }
             Finished::Export(outcome) => {
                 let saved_to = self.exporting_to.take();
                 self.view.status = Some(match outcome {
@@ -554,6 +566,13 @@ impl App {
             Command::BackToLibrary => self.back_to_library(),
             Command::RemoveSource(id, location) => self.remove_source(id, location),
             Command::RereadLibrary => self.reread_library(),
+            Command::AddSource(draft) => self.add_mail_source(draft),
+            Command::SyncSources(only) => self.sync_mail_sources(only),
+            Command::TestSource(id) => self.test_mail_source(id),
+            Command::SetAutoSync(minutes) => {
+                self.settings.auto_sync_minutes = minutes;
+                self.last_auto_sync = Some(std::time::Instant::now());
+            }
             Command::ShowImportLog(id) => self.show_import_log(id),
             Command::OpenFilesDialog => self.open_dialog(DialogPurpose::OpenFiles),
             Command::OpenFolderDialog => self.open_dialog(DialogPurpose::OpenFolder),
@@ -662,6 +681,7 @@ impl App {
     /// Lays out one frame and applies the commands it produced.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         self.poll_jobs();
+        self.auto_sync();
         let ctx = ui.ctx().clone();
         let mut commands = self.keyboard(&ctx);
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F)) {
@@ -731,5 +751,10 @@ impl App {
     /// The tab shown.
     pub fn tab(&self) -> Tab {
         self.view.tab
+    }
+
+    /// The settings kept across runs.
+    pub fn settings(&self) -> &super::view::Settings {
+        &self.settings
     }
 }

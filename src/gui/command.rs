@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::data::Facet;
+use super::library::SourceDraft;
 use super::view::Tab;
 use crate::analysis::{ChartKind, ChartOptions, Dimension, Filter};
 
@@ -23,6 +24,15 @@ pub enum Command {
     BackToLibrary,
     /// Remove a source (by id, with its name for the status line) and its reports.
     RemoveSource(i64, String),
+    /// Add a mailbox source, or change the one at the same address.
+    AddSource(SourceDraft),
+    /// Sync one mailbox source (by id), or all of them.
+    SyncSources(Option<i64>),
+    /// Log in to a source (or look at its folder) without importing.
+    TestSource(i64),
+    /// Sync every mailbox source every this many minutes while the app is open
+    /// (0: never).
+    SetAutoSync(u32),
     /// Read every stored report again from its document.
     RereadLibrary,
     /// Show the lines one import logged.

@@ -102,6 +102,8 @@ pub enum Finished {
     LibraryChanged(LibraryStamp),
     /// A report read from the library for the report window.
     Report(u32, Result<Option<LoadedReport>, String>),
+    /// What testing a mailbox source said.
+    SourceTested(i64, Result<String, String>),
     /// The lines an import logged, for the library view.
     ImportLog(i64, Result<Vec<LogEntry>, String>),
     Aggregates(Box<Aggregates>),

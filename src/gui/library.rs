@@ -11,8 +11,12 @@ use crossbeam_channel::{Receiver, bounded};
 use super::jobs::LoadDone;
 use crate::ingest::{LoadOptions, LoadOutcome, Progress};
 use crate::library::db::{ImportEntry, Library, LibraryError, LibraryInfo, LibraryStamp};
-use crate::library::db::{LogEntry, SourceEntry};
+use crate::library::db::{LogEntry, SourceEntry, SourceRow};
 use crate::sources::paths::import_paths;
+use crate::sources::{SourceSettings, SyncOptions, SyncProgress, add_source, sync_source};
+
+/// The kinds of the sources a sync reads (the others are paths imported once).
+pub const MAIL_KINDS: [&str; 3] = ["imap", "maildir", "watch"];
 
 /// Imports listed in the library view.
 const IMPORTS_SHOWN: usize = 200;
@@ -25,6 +29,8 @@ pub struct LibraryFacts {
     pub path: PathBuf,
     pub info: LibraryInfo,
     pub sources: Vec<SourceEntry>,
+    /// The mailbox sources with their settings and last sync.
+    pub mail_sources: Vec<SourceRow>,
     /// Newest first.
     pub imports: Vec<ImportEntry>,
     /// The lines of one import, when asked for.
@@ -71,6 +77,77 @@ pub fn remove_source(path: &Path, source: i64, location: String) -> LoadDone {
         Ok(Some(format!(
             "Removed {location} and its {removed} reports."
         )))
+    })
+}
+
+/// A mailbox source as the form in the app gives it. The password typed is
+/// kept by the app for the session, never written.
+#[derive(Clone, PartialEq, Default)]
+pub struct SourceDraft {
+    pub url: String,
+    pub settings: SourceSettings,
+    pub password: String,
+}
+
+impl std::fmt::Debug for SourceDraft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceDraft")
+            .field("url", &self.url)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Adds (or changes) a mailbox source, then reads the library.
+pub fn add_mail_source(path: &Path, draft: &SourceDraft) -> LoadDone {
+    finish(path, |library| {
+        match add_source(library, &draft.url, &draft.settings) {
+            Ok(row) => Ok(Some(format!("Source {} saved.", row.location))),
+            Err(e) => Ok(Some(format!("Cannot add the source: {e}"))),
+        }
+    })
+}
+
+/// Syncs the mailbox sources (`only` one, or all), then reads the library.
+/// `passwords`: those typed in the app, by source location.
+pub fn sync_mail_sources(
+    path: &Path,
+    only: Option<i64>,
+    passwords: &std::collections::HashMap<String, String>,
+    cancel: &AtomicBool,
+    progress: &dyn Fn(&Progress),
+) -> LoadDone {
+    finish(path, |library| {
+        let rows = library.source_rows(&MAIL_KINDS)?;
+        let mut lines = Vec::new();
+        for row in rows.iter().filter(|r| only.is_none_or(|id| r.id == id)) {
+            let options = SyncOptions {
+                typed_password: passwords.get(&row.location).cloned(),
+                ..SyncOptions::default()
+            };
+            let mut show = |p: &SyncProgress| {
+                progress(&Progress {
+                    files_total: p.total,
+                    files_done: p.fetched,
+                    messages: p.fetched,
+                    ..Progress::default()
+                })
+            };
+            let line = match sync_source(library, row, &options, cancel, &mut show) {
+                Ok(s) => format!(
+                    "{}: {} messages, {} new, {} copies, {} problems",
+                    row.location, s.messages, s.counts.new, s.counts.copies, s.counts.problems
+                ),
+                Err(crate::sources::SourceError::Library(e)) => return Err(e),
+                Err(e) => format!("{}: failed: {e}", row.location),
+            };
+            lines.push(line);
+        }
+        Ok(Some(if lines.is_empty() {
+            "No mailbox source to sync.".into()
+        } else {
+            format!("Synced {}", lines.join("; "))
+        }))
     })
 }
 
@@ -134,6 +211,7 @@ fn facts(library: &Library) -> Result<LibraryFacts, LibraryError> {
         path: library.path().to_path_buf(),
         info: library.info()?,
         sources: library.sources()?,
+        mail_sources: library.source_rows(&MAIL_KINDS)?,
         imports: library.imports(IMPORTS_SHOWN)?,
         log: None,
         stamp: library.stamp()?,

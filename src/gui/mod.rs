@@ -16,7 +16,7 @@ pub use app::OpenReport;
 pub use app::{App, StartOptions};
 pub use command::Command;
 pub use data::{Aggregates, Facet, Inventory, Query, compute};
-pub use library::LibraryFacts;
+pub use library::{LibraryFacts, SourceDraft};
 pub use panels::{percent, thousands};
 pub use view::{Settings, Tab, ViewState};
 

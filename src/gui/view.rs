@@ -87,6 +87,10 @@ pub struct ViewState {
     pub check_no_smtp: bool,
     /// A source whose removal waits for a second click.
     pub confirm_remove: Option<i64>,
+    /// The mailbox source form as typed.
+    pub source_form: super::library::SourceDraft,
+    /// What the last test of each source said, by source id.
+    pub source_tests: Vec<(i64, Result<String, String>)>,
 }
 
 /// Sorted row indices of the table of (data version, query) under `sort`.
@@ -121,6 +125,8 @@ impl Default for ViewState {
             check_domain: String::new(),
             check_no_smtp: false,
             confirm_remove: None,
+            source_form: super::library::SourceDraft::default(),
+            source_tests: Vec::new(),
         }
     }
 }
@@ -134,6 +140,10 @@ pub struct Settings {
     /// The library opened last (the default library when none).
     #[serde(default)]
     pub library: Option<PathBuf>,
+    /// Mailbox sources are synced every this many minutes while the app is
+    /// open (0: only on "Sync now").
+    #[serde(default)]
+    pub auto_sync_minutes: u32,
 }
 
 impl Settings {

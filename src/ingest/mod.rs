@@ -139,9 +139,23 @@ pub fn collect_messages(
     messages: &mut (dyn Iterator<Item = MessageItem> + Send),
     options: &LoadOptions,
     cancel: &AtomicBool,
+    progress: impl FnMut(&Progress),
+) -> LoadOutcome {
+    collect_messages_from(collector, messages, 1, options, cancel, progress)
+}
+
+/// [`collect_messages`] numbering the messages from `first` on: a source that
+/// feeds one import in batches starts each batch after the last, so that no
+/// two messages of the import share a place in input order.
+pub fn collect_messages_from(
+    collector: &mut dyn Collect,
+    messages: &mut (dyn Iterator<Item = MessageItem> + Send),
+    first: u64,
+    options: &LoadOptions,
+    cancel: &AtomicBool,
     mut progress: impl FnMut(&Progress),
 ) -> LoadOutcome {
-    let input = pipeline::Input::Messages(messages);
+    let input = pipeline::Input::Messages { messages, first };
     pipeline::run(collector, input, options, cancel, &mut progress)
 }
 

@@ -106,7 +106,12 @@ struct Counters {
 /// What the pipeline reads: files and folders, or messages from a mail source.
 pub enum Input<'a> {
     Paths(&'a [std::path::PathBuf]),
-    Messages(&'a mut (dyn Iterator<Item = MessageItem> + Send)),
+    /// Messages numbered from `first` on: a source that decodes in batches
+    /// into one import keeps every message's place distinct.
+    Messages {
+        messages: &'a mut (dyn Iterator<Item = MessageItem> + Send),
+        first: u64,
+    },
 }
 
 pub fn run(
@@ -146,10 +151,11 @@ pub fn run(
                     .name("tlsrpt-walk".into())
                     .spawn_scoped(scope, move || walker.run(paths, cancel))
             }
-            Input::Messages(messages) => {
+            Input::Messages { messages, first } => {
                 drop(file_tx);
                 let feeder = Feeder {
                     generation,
+                    first,
                     counters: &counters,
                     jobs: job_tx.clone(),
                     problems: out_tx.clone(),
@@ -209,6 +215,7 @@ pub enum MessageItem {
 /// takes bounded memory.
 struct Feeder<'a> {
     generation: u32,
+    first: u64,
     counters: &'a Counters,
     jobs: Sender<Job>,
     problems: Sender<Vec<Output>>,
@@ -216,7 +223,7 @@ struct Feeder<'a> {
 
 impl Feeder<'_> {
     fn run(self, messages: &mut (dyn Iterator<Item = MessageItem> + Send), cancel: &AtomicBool) {
-        for (number, item) in (1u64..).zip(messages) {
+        for (number, item) in (self.first.max(1)..).zip(messages) {
             if cancel.load(Relaxed) {
                 break;
             }

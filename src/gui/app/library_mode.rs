@@ -27,7 +27,7 @@ impl App {
     }
 
     /// Runs a library job; the view stays until it is done.
-    fn start_library_job(
+    pub(super) fn start_library_job(
         &mut self,
         task: impl FnOnce(&std::sync::atomic::AtomicBool, &dyn Fn(&crate::ingest::Progress)) -> LoadDone
         + Send

@@ -14,9 +14,12 @@ pub fn library_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> 
     let Some(facts) = data.library else {
         return not_read_ui(ui, data);
     };
+    let auto_sync = data.settings.auto_sync_minutes;
     let mut command = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
         command = summary_ui(ui, facts).or(command.take());
+        ui.add_space(8.0);
+        command = super::sources::sources_ui(ui, facts, view, auto_sync).or(command.take());
         ui.add_space(8.0);
         command = sources_ui(ui, facts, view).or(command.take());
         ui.add_space(8.0);

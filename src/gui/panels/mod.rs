@@ -9,6 +9,7 @@ mod library;
 mod overview;
 mod problems;
 mod report;
+mod sources;
 mod status;
 mod table;
 mod top_bar;

@@ -13,6 +13,7 @@ mod known;
 mod read;
 mod reread;
 mod schema;
+mod sources;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -24,7 +25,8 @@ pub use error::LibraryError;
 pub use history::{ImportEntry, LibraryInfo, LibraryStamp, LogEntry, SourceEntry};
 pub use known::KnownFiles;
 pub use reread::Reread;
-pub use write::{ImportCounts, ImportSpec, LibraryWriter};
+pub use sources::SourceRow;
+pub use write::{ImportCounts, ImportSpec, LibraryWriter, SourceSpec};
 
 /// How long a writer waits for another to finish its batch before "library busy".
 const BUSY_WAIT: Duration = Duration::from_secs(20);

@@ -84,7 +84,7 @@ pub struct ImportCounts {
 /// The collector that writes into a library. Made with [`LibraryWriter::begin`],
 /// handed to the pipeline, then [`LibraryWriter::finish`]ed.
 pub struct LibraryWriter<'a> {
-    library: &'a mut Library,
+    pub(super) library: &'a mut Library,
     import: i64,
     cancel: &'a AtomicBool,
     error: Option<LibraryError>,
@@ -199,6 +199,26 @@ impl<'a> LibraryWriter<'a> {
         self.library.conn.execute_batch("COMMIT")?;
         self.in_transaction = false;
         Ok(())
+    }
+
+    /// Runs `step` in the transaction under way (or a new one) and commits.
+    pub(super) fn commit_with(
+        &mut self,
+        step: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<()>,
+    ) -> Result<(), LibraryError> {
+        self.run(|w| {
+            w.transaction()?;
+            step(&w.library.conn)?;
+            w.library.conn.execute_batch("COMMIT")?;
+            w.in_transaction = false;
+            w.pending = 0;
+            Ok(())
+        });
+        // The error is the caller's now: it stops the sync.
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// Copies logged by this import whose content differs from the kept report.
