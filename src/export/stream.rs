@@ -1,16 +1,16 @@
 //! The warehouse export of a read in progress: a [`Collect`]or that writes each
 //! new report's rows as it arrives and keeps only what dedupe needs.
 //!
-//! Per report it keeps a 128-bit keyed hash of its (organization-name, report-id),
-//! the place in input order of its first copy and that copy's fingerprint: about
+//! Per report it keeps a 128-bit keyed hash of its (organization-name, report-id)
+//! and the place in input order of its first copy: about
 //! 60 bytes with the map's slack, so 1,000,000 reports take some 60 MB (85 MB
 //! while the map grows) whatever their size.
 //!
 //! Decoder threads finish out of order. When a copy arrives after the one written
-//! but comes first in input order and differs from it (a conflict), its rows are
-//! written too: of the rows of one key, the engine keeps the first in
-//! (shard, input_order) (README, "Sharded runs"), which is the copy `summary`
-//! keeps. An identical earlier copy arriving late is counted, not written.
+//! but comes first in input order, its rows are written too (a conflicting copy
+//! or an identical one from another input): of the rows of one key, the engine
+//! keeps the first in (shard, input_order) (README, "Sharded runs"), which is the
+//! copy `summary` keeps, with the same source.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -39,7 +39,6 @@ pub struct StreamCounts {
 #[derive(Debug, Clone, Copy)]
 struct First {
     order: Order,
-    fingerprint: u64,
 }
 
 pub struct StreamExport<'a> {
@@ -147,10 +146,7 @@ impl Collect for StreamExport<'_> {
 
     fn insert(&mut self, found: Found) -> Inserted {
         let key = self.key(&found);
-        let incoming = First {
-            order: found.order,
-            fingerprint: found.fingerprint,
-        };
+        let incoming = First { order: found.order };
         let Some(&slot) = self.index.get(&key) else {
             // More than 2^32 reports would need more than the 200 GB of keys.
             let slot = u32::try_from(self.firsts.len()).unwrap_or(u32::MAX);
@@ -165,12 +161,11 @@ impl Collect for StreamExport<'_> {
         };
         self.counts.duplicates += 1;
         if incoming.order < first.order {
-            let conflicting = incoming.fingerprint != first.fingerprint;
+            // Identical or not, the rows of the copy `summary` keeps are written:
+            // its source and place in input order are those the engine keeps.
             *first = incoming;
-            if conflicting {
-                self.counts.rewritten += 1;
-                self.write(&found);
-            }
+            self.counts.rewritten += 1;
+            self.write(&found);
         }
         Inserted::Copy
     }
@@ -224,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn a_conflicting_copy_first_in_input_order_but_decoded_later_is_written_too() {
+    fn a_copy_first_in_input_order_but_decoded_later_is_written_too() {
         let dir = tempfile::tempdir().unwrap();
         let writer = WarehouseWriter::create(dir.path(), &[WarehouseFormat::Ndjson]).unwrap();
         let cancel = AtomicBool::new(false);
@@ -240,9 +235,10 @@ mod tests {
         assert!(inserted[1..].iter().all(|i| *i == Inserted::Copy));
         let counts = export.counts();
         assert_eq!((counts.reports, counts.duplicates), (1, 4));
-        // Message 2 (differs from 5, comes first), then message 0 (differs from
-        // message 1, identical to 2 and first of all): message 1 and 9 are not.
-        assert_eq!(counts.rewritten, 2);
+        // Each copy earlier than every one before it: message 2 (differs from 5),
+        // message 1 (identical to 2, earlier still) and message 0 (first of all);
+        // message 9 comes later and is only counted.
+        assert_eq!(counts.rewritten, 3);
         export.finish_load();
         export.finish().unwrap();
         let rows = std::fs::read_to_string(dir.path().join("reports.ndjson")).unwrap();
@@ -262,6 +258,7 @@ mod tests {
             [
                 (10, "in.mbox › message 5"),
                 (20, "in.mbox › message 2"),
+                (20, "in.mbox › message 1"),
                 (10, "in.mbox › message 0")
             ]
         );
