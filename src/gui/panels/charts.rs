@@ -467,6 +467,17 @@ fn draw_line(
     width: f32,
 ) {
     for segment in segments(&line.values) {
+        if let [only] = segment[..] {
+            // A bucket with data between two without: a line of one point draws
+            // nothing, so it is a dot (sparse history, a domain seen once).
+            plot.points(
+                egui_plot::Points::new(line.name.clone(), vec![only])
+                    .color(color)
+                    .radius(width + 1.5)
+                    .allow_hover(false),
+            );
+            continue;
+        }
         let points: PlotPoints = segment.into_iter().collect();
         plot.line(
             Line::new(line.name.clone(), points)
