@@ -4,6 +4,10 @@
 //! an import by another program shows without a restart.
 #![cfg(feature = "gui")]
 
+#[path = "common/app.rs"]
+mod app;
+use app::settle;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -14,21 +18,7 @@ use tlsrpt_analyzer::gui::{App, Command, StartOptions, Tab, thousands};
 use tlsrpt_analyzer::library::db::Library;
 
 fn harness(library: &Path) -> Harness<'static, App> {
-    let start = StartOptions {
-        library: Some(library.to_path_buf()),
-        ..StartOptions::default()
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| App::new(cc, start));
-    settle(&mut h);
-    h
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    h.run_steps(2);
-    h.state_mut().wait_until_idle();
-    h.run_steps(3);
+    app::on_library(library, egui::vec2(1280.0, 800.0))
 }
 
 fn apply(h: &mut Harness<'static, App>, command: Command) {

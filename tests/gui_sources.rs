@@ -3,6 +3,10 @@
 //! shown; a password typed in the app is used and never written.
 #![cfg(feature = "gui")]
 
+#[path = "common/app.rs"]
+mod app;
+use app::settle;
+
 #[path = "common/dovecot.rs"]
 mod dovecot;
 
@@ -11,25 +15,11 @@ use std::path::Path;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use tlsrpt_analyzer::gui::{App, StartOptions, Tab};
+use tlsrpt_analyzer::gui::{App, Tab};
 use tlsrpt_corpus::{CorpusOptions, report_messages};
 
 fn harness(library: &Path) -> Harness<'static, App> {
-    let start = StartOptions {
-        library: Some(library.to_path_buf()),
-        ..StartOptions::default()
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_eframe(move |cc| App::new(cc, start));
-    settle(&mut h);
-    h
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    h.run_steps(2);
-    h.state_mut().wait_until_idle();
-    h.run_steps(3);
+    app::on_library(library, egui::vec2(1400.0, 1000.0))
 }
 
 fn messages(reports: usize, seed: u64) -> Vec<Vec<u8>> {

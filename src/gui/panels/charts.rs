@@ -309,16 +309,22 @@ fn time_bars(
             bucket_tooltip(ui, &labels[b], series, b, hovered_series, &colors);
         });
     }
-    if plot_response.double_clicked() {
+    clicked_on(
+        &plot_response,
+        hovered_series.and_then(|s| filter_on(dimension, &series[s])),
+    )
+}
+
+/// What a click on a plot does: a double-click resets it, a click on a bar or
+/// line filters on what `filter` names.
+fn clicked_on(plot: &egui::Response, filter: Option<Command>) -> Clicked {
+    if plot.double_clicked() {
         return Clicked::Double;
     }
-    if plot_response.clicked()
-        && let Some(s) = hovered_series
-        && let Some(c) = filter_on(dimension, &series[s])
-    {
-        return Clicked::Filter(c);
+    match filter {
+        Some(c) if plot.clicked() => Clicked::Filter(c),
+        _ => Clicked::Nothing,
     }
-    Clicked::Nothing
 }
 
 /// Ctrl + wheel over a plot zooms it: the page around it does not scroll too.
@@ -436,16 +442,10 @@ fn time_lines(
             lines_tooltip(ui, &labels[b], lines, b, nearest, percent, colors);
         });
     }
-    if plot_response.double_clicked() {
-        return Clicked::Double;
-    }
-    if plot_response.clicked()
-        && let Some(line) = nearest
-        && let Some(c) = filter_on(dimension, &lines[line])
-    {
-        return Clicked::Filter(c);
-    }
-    Clicked::Nothing
+    clicked_on(
+        &plot_response,
+        nearest.and_then(|l| filter_on(dimension, &lines[l])),
+    )
 }
 
 fn draw_bands(plot: &mut egui_plot::PlotUi, bands: &[f64]) {
