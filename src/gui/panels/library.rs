@@ -91,9 +91,7 @@ fn summary_ui(ui: &mut egui::Ui, facts: &LibraryFacts) -> Option<Command> {
 fn sources_ui(ui: &mut egui::Ui, facts: &LibraryFacts, view: &mut ViewState) -> Option<Command> {
     let mut command = None;
     ui.heading(format!("Sources ({})", facts.sources.len()));
-    ui.weak(
-        "What was imported: each file or folder (later, each mailbox) with the reports it brought.",
-    );
+    ui.weak("What was imported: each file, folder and mailbox, with the reports it brought.");
     egui::Grid::new("library_sources")
         .striped(true)
         .num_columns(4)

@@ -33,6 +33,9 @@ fn rows_ui<const N: usize>(ui: &mut egui::Ui, id: &str, rows: &[[String; N]]) {
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
     egui::ScrollArea::both()
         .id_salt(id)
+        // Inside the page's vertical scroll area, which would let it grow as wide
+        // as its rows (cut off by the window, with no bar): as wide as the panel.
+        .max_width(ui.available_width())
         .max_height(320.0)
         .auto_shrink([false, true])
         // Long paths run past the panel: a bar always in view says they scroll.
