@@ -10,6 +10,10 @@ use std::time::Instant;
 use tlsrpt_analyzer::gui::{Query, compute};
 use tlsrpt_analyzer::library::db::Library;
 
+// The app's allocator, so that the figures are the app's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args_os()
         .nth(1)

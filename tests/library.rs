@@ -482,7 +482,7 @@ fn a_library_of_the_first_schema_opens_and_reads_the_same() {
     let copy = dir.path().join("v1.sqlite");
     std::fs::copy(V1_FIXTURE, &copy).unwrap();
     let before = Library::open(&copy).unwrap();
-    assert_eq!(before.schema_version().unwrap(), 2, "opening migrates");
+    assert_eq!(before.schema_version().unwrap(), 3, "opening migrates");
     drop(before);
     same_json(
         &summary_of_paths(&[Path::new(V1_INPUTS)]),
@@ -532,11 +532,13 @@ fn rereading_every_document_restores_the_stored_rows() {
     import(&library_path, &[&inputs]);
     let expected = summary_of_library(&library_path);
     // Rows damaged behind the library's back (as an older parser's mistake
-    // would have written them): every session count doubled, one detail gone.
+    // would have written them, and its snapshot of them): every session count
+    // doubled, one detail gone.
     let conn = rusqlite::Connection::open(&library_path).unwrap();
     conn.execute_batch(
         "UPDATE policies SET successful = successful * 2;
-         DELETE FROM failure_details WHERE id = (SELECT min(id) FROM failure_details);",
+         DELETE FROM failure_details WHERE id = (SELECT min(id) FROM failure_details);
+         DELETE FROM snapshot; DELETE FROM meta WHERE key = 'snapshot';",
     )
     .unwrap();
     drop(conn);

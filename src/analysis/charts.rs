@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use super::dimension::{Dimension, Level};
 use super::filter::Selection;
 use super::findings::policy_abbreviation;
-use super::group::{GroupRow, Measures, group_by};
+use super::group::{Key, Measures, group_by, groups};
 use super::series::{Period, series, time_axis};
 use crate::library::{Dataset, date_of_day};
 use crate::report::{DecodedPolicy, PolicyType, SessionSum, Text, TlsaRecord};
@@ -191,7 +191,31 @@ pub fn chart(
     kind: ChartKind,
     options: &ChartOptions,
 ) -> Chart {
+    chart_on(
+        dataset,
+        selection,
+        kind,
+        options,
+        &TimeAxis::of(dataset, selection),
+    )
+}
+
+/// Every chart of [`ChartKind::ALL`], in that order, on one time axis.
+pub fn charts(dataset: &Dataset, selection: &Selection, options: &ChartOptions) -> Vec<Chart> {
     let axis = TimeAxis::of(dataset, selection);
+    ChartKind::ALL
+        .iter()
+        .map(|&kind| chart_on(dataset, selection, kind, options, &axis))
+        .collect()
+}
+
+fn chart_on(
+    dataset: &Dataset,
+    selection: &Selection,
+    kind: ChartKind,
+    options: &ChartOptions,
+    axis: &TimeAxis,
+) -> Chart {
     let noun = axis.period.noun();
     let (title, y_label, data) = match kind {
         ChartKind::Failures => (
@@ -200,17 +224,17 @@ pub fn chart(
                 options.failures_by.title().to_lowercase()
             ),
             "failed sessions".to_string(),
-            failures(dataset, selection, &axis, options.failures_by),
+            failures(dataset, selection, axis, options.failures_by),
         ),
         ChartKind::FailureRate => (
             format!("Failure rate per policy domain, per {noun}"),
             "failed sessions (%)".to_string(),
-            failure_rates(dataset, selection, &axis),
+            failure_rates(dataset, selection, axis),
         ),
         ChartKind::Sessions => (
             format!("All sessions per {noun}"),
             "sessions".to_string(),
-            sessions(dataset, selection, &axis),
+            sessions(dataset, selection, axis),
         ),
         ChartKind::ByResultType => (
             kind.title().to_string(),
@@ -230,7 +254,7 @@ pub fn chart(
         ChartKind::PolicyVersions => (
             format!("Policy versions applied, sessions per {noun}"),
             "sessions".to_string(),
-            policy_versions(dataset, selection, &axis),
+            policy_versions(dataset, selection, axis),
         ),
     };
     Chart {
@@ -292,7 +316,7 @@ impl TimeAxis {
     /// dimension and the day, in that order) for one key, `None` in gaps.
     fn values(
         &self,
-        rows: &[&GroupRow],
+        rows: &[&Group],
         value: impl Fn(&Measures) -> SessionSum,
     ) -> Vec<Option<SessionSum>> {
         let mut sums: Vec<Option<SessionSum>> = self
@@ -300,46 +324,55 @@ impl TimeAxis {
             .iter()
             .map(|&has| has.then_some(0))
             .collect();
-        for row in rows {
-            if let Some(slot) = self.slot(day_key(row)) {
+        for (key, measures) in rows {
+            if let Some(slot) = self.slot(day_key(key)) {
                 let sum = sums[slot].get_or_insert(0);
-                *sum += value(&row.measures);
+                *sum += value(measures);
             }
         }
         sums
     }
 }
 
-/// The day of a row grouped by (dimension, day).
-fn day_key(row: &GroupRow) -> i32 {
-    row.keys[1] as i64 as i32
+/// The day of a group by (dimension, day).
+fn day_key(key: &Key) -> i32 {
+    key[1] as i64 as i32
 }
 
 fn as_f64(values: Vec<Option<SessionSum>>) -> Vec<Option<f64>> {
     values.into_iter().map(|v| v.map(|v| v as f64)).collect()
 }
 
-/// Rows of a table grouped by (dimension, day), per dimension key, the keys
-/// largest first by `size`, then by label.
-/// One dimension key of a (dimension, day) table: its label and rows.
-type KeyRows<'a> = (u64, String, Vec<&'a GroupRow>);
+/// A group of a (dimension, day) grouping.
+type Group = (Key, Measures);
 
-fn by_key(rows: &[GroupRow], size: impl Fn(&Measures) -> SessionSum) -> Vec<KeyRows<'_>> {
-    let mut keyed: FxHashMap<u64, (String, SessionSum, Vec<&GroupRow>)> = FxHashMap::default();
-    for row in rows {
-        let entry = keyed
-            .entry(row.keys[0])
-            .or_insert_with(|| (row.first_label(), 0, Vec::new()));
-        entry.1 += size(&row.measures);
-        entry.2.push(row);
+/// One dimension key of a (dimension, day) grouping: its label and groups.
+type KeyRows<'a> = (String, Vec<&'a Group>);
+
+/// The groups of a (dimension, day) grouping per dimension key, the keys
+/// largest first by `size`, then by label. Only keys are labelled, not groups.
+fn by_key<'a>(
+    dataset: &Dataset,
+    dimension: Dimension,
+    groups: &'a [Group],
+    size: impl Fn(&Measures) -> SessionSum,
+) -> Vec<KeyRows<'a>> {
+    let mut keyed: FxHashMap<u64, (SessionSum, Vec<&Group>)> = FxHashMap::default();
+    for group in groups {
+        let entry = keyed.entry(group.0[0]).or_default();
+        entry.0 += size(&group.1);
+        entry.1.push(group);
     }
-    let mut keys: Vec<(u64, String, SessionSum, Vec<&GroupRow>)> = keyed
+    let mut keys: Vec<(String, SessionSum, Vec<&Group>)> = keyed
         .into_iter()
-        .map(|(key, (label, size, rows))| (key, label, size, rows))
+        .map(|(key, (size, rows))| {
+            let label = dimension.labels(dataset, key).into_iter().next();
+            (label.unwrap_or_default(), size, rows)
+        })
         .collect();
-    keys.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+    keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     keys.into_iter()
-        .map(|(key, label, _, rows)| (key, label, rows))
+        .map(|(label, _, rows)| (label, rows))
         .collect()
 }
 
@@ -351,11 +384,11 @@ fn failures(dataset: &Dataset, selection: &Selection, axis: &TimeAxis, by: Dimen
     } else {
         |m: &Measures| m.distinct_failed_sessions
     };
-    let table = group_by(dataset, selection, &[by, Dimension::Day]);
-    let keys = by_key(&table.rows, failed);
+    let table = groups(dataset, selection, &[by, Dimension::Day]);
+    let keys = by_key(dataset, by, &table.groups, failed);
     let keys: Vec<_> = keys
         .into_iter()
-        .filter(|(_, _, rows)| rows.iter().any(|r| failed(&r.measures) > 0))
+        .filter(|(_, rows)| rows.iter().any(|(_, m)| failed(m) > 0))
         .collect();
     let mut series: Vec<Series<Option<f64>>> = Vec::new();
     let split = keys.len().min(if keys.len() > MAX_STACKED {
@@ -363,7 +396,7 @@ fn failures(dataset: &Dataset, selection: &Selection, axis: &TimeAxis, by: Dimen
     } else {
         MAX_STACKED
     });
-    for (_, label, rows) in &keys[..split] {
+    for (label, rows) in &keys[..split] {
         series.push(Series {
             name: shown(label),
             value: label.clone(),
@@ -371,9 +404,9 @@ fn failures(dataset: &Dataset, selection: &Selection, axis: &TimeAxis, by: Dimen
         });
     }
     if keys.len() > split {
-        let rest: Vec<&GroupRow> = keys[split..]
+        let rest: Vec<&Group> = keys[split..]
             .iter()
-            .flat_map(|(_, _, rows)| rows.iter().copied())
+            .flat_map(|(_, rows)| rows.iter().copied())
             .collect();
         series.push(Series {
             name: format!("{} others", keys.len() - split),
@@ -389,16 +422,18 @@ fn failures(dataset: &Dataset, selection: &Selection, axis: &TimeAxis, by: Dimen
 }
 
 fn failure_rates(dataset: &Dataset, selection: &Selection, axis: &TimeAxis) -> ChartData {
-    let table = group_by(
+    let by = Dimension::PolicyDomain;
+    let table = groups(dataset, selection, &[by, Dimension::Day]);
+    let keys = by_key(
         dataset,
-        selection,
-        &[Dimension::PolicyDomain, Dimension::Day],
+        by,
+        &table.groups,
+        Measures::distinct_total_sessions,
     );
-    let keys = by_key(&table.rows, Measures::distinct_total_sessions);
     let lines = keys
         .iter()
         .take(MAX_LINES)
-        .map(|(_, label, rows)| {
+        .map(|(label, rows)| {
             let failed = axis.values(rows, |m| m.distinct_failed_sessions);
             let all = axis.values(rows, Measures::distinct_total_sessions);
             let values = failed
@@ -451,16 +486,13 @@ fn sessions(dataset: &Dataset, selection: &Selection, axis: &TimeAxis) -> ChartD
 }
 
 fn policy_versions(dataset: &Dataset, selection: &Selection, axis: &TimeAxis) -> ChartData {
-    let table = group_by(
-        dataset,
-        selection,
-        &[Dimension::PolicyVersion, Dimension::Day],
-    );
-    let keys = by_key(&table.rows, Measures::total_sessions);
+    let by = Dimension::PolicyVersion;
+    let table = groups(dataset, selection, &[by, Dimension::Day]);
+    let keys = by_key(dataset, by, &table.groups, Measures::total_sessions);
     let lines = keys
         .iter()
         .take(MAX_LINES)
-        .map(|(_, label, rows)| Series {
+        .map(|(label, rows)| Series {
             name: abbreviated_policy(label),
             value: label.clone(),
             values: as_f64(axis.values(rows, Measures::total_sessions)),

@@ -151,8 +151,7 @@ pub fn select(dataset: &Dataset, filter: &Filter) -> Selection {
         if report.day < from || report.day > to || !organizations.contains(report.organization) {
             continue;
         }
-        let report_hit = hits.is_some()
-            && (hit(report.organization) || hit(report.report_id) || hit(report.contact_info));
+        let report_hit = hits.is_some() && report.syms().into_iter().any(hit);
         for p in report.policies.clone() {
             let policy = &dataset.policies[p as usize];
             if !domains.contains(policy.policy_domain) || !types.contains(policy.policy_type) {
@@ -172,18 +171,8 @@ pub fn select(dataset: &Dataset, filter: &Filter) -> Selection {
             let mut any_detail = false;
             for d in policy.details.clone() {
                 let detail = &dataset.details[d as usize];
-                let text_ok = policy_hit
-                    || [
-                        detail.result_type,
-                        detail.sending_mta_ip,
-                        detail.receiving_ip,
-                        detail.receiving_mx_hostname,
-                        detail.receiving_mx_helo,
-                        detail.failure_reason_code,
-                        detail.additional_information,
-                    ]
-                    .into_iter()
-                    .any(|s| hits.is_none() || hit(s));
+                let text_ok =
+                    policy_hit || detail.syms().into_iter().any(|s| hits.is_none() || hit(s));
                 if text_ok
                     && results.contains(detail.result_type)
                     && mx_hosts.contains(detail.receiving_mx_hostname)

@@ -122,12 +122,51 @@ impl GroupTable {
 /// At most this many dimensions are grouped by at once.
 pub const MAX_DIMENSIONS: usize = 2;
 
-type Key = [u64; MAX_DIMENSIONS];
+/// The key values of a group, one per dimension (unused ones zero).
+pub type Key = [u64; MAX_DIMENSIONS];
 
 /// Groups the selected rows by `dimensions` (none gives one row: the total; more
 /// than [`MAX_DIMENSIONS`] are cut to the first ones).
 pub fn group_by(dataset: &Dataset, selection: &Selection, dimensions: &[Dimension]) -> GroupTable {
     let dimensions = &dimensions[..dimensions.len().min(MAX_DIMENSIONS)];
+    let Groups {
+        level,
+        groups,
+        total,
+    } = groups(dataset, selection, dimensions);
+    let mut rows: Vec<GroupRow> = groups
+        .into_iter()
+        .map(|(key, measures)| GroupRow {
+            labels: key
+                .iter()
+                .zip(dimensions)
+                .flat_map(|(&k, d)| d.labels(dataset, k))
+                .collect(),
+            keys: key[..dimensions.len()].to_vec(),
+            measures,
+        })
+        .collect();
+    rows.sort_by(|a, b| row_order(dimensions, a, b));
+    GroupTable {
+        dimensions: dimensions.to_vec(),
+        level,
+        rows,
+        total,
+    }
+}
+
+/// The groups of a [`group_by`] before they are labelled and ordered: what a
+/// chart needs that only sums them (a table by domain and day has a group for
+/// every domain on every day, and labelling them all costs more than counting).
+pub struct Groups {
+    pub level: Level,
+    /// In no particular order.
+    pub groups: Vec<(Key, Measures)>,
+    pub total: Measures,
+}
+
+/// The unlabelled groups of [`group_by`]; `dimensions` at most [`MAX_DIMENSIONS`].
+pub fn groups(dataset: &Dataset, selection: &Selection, dimensions: &[Dimension]) -> Groups {
     let level = dimensions
         .iter()
         .map(|d| d.level())
@@ -182,23 +221,9 @@ pub fn group_by(dataset: &Dataset, selection: &Selection, dimensions: &[Dimensio
     if total.reports == 0 {
         total = Measures::default();
     }
-    let mut rows: Vec<GroupRow> = groups
-        .into_iter()
-        .map(|(key, (measures, _))| GroupRow {
-            labels: key
-                .iter()
-                .zip(dimensions)
-                .flat_map(|(&k, d)| d.labels(dataset, k))
-                .collect(),
-            keys: key[..dimensions.len()].to_vec(),
-            measures,
-        })
-        .collect();
-    rows.sort_by(|a, b| row_order(dimensions, a, b));
-    GroupTable {
-        dimensions: dimensions.to_vec(),
+    Groups {
         level,
-        rows,
+        groups: groups.into_iter().map(|(key, (m, _))| (key, m)).collect(),
         total,
     }
 }

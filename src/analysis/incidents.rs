@@ -74,6 +74,8 @@ struct Tally {
     reports: u64,
     last_report: u32,
     senders: Vec<Sym>,
+    /// The length of `senders` when it was last deduplicated.
+    distinct_senders: usize,
     days: [SessionSum; SPARKLINE_DAYS],
 }
 
@@ -156,6 +158,7 @@ impl Tally {
             reports: 0,
             last_report: u32::MAX,
             senders: Vec::new(),
+            distinct_senders: 0,
             days: [0; SPARKLINE_DAYS],
         }
     }
@@ -170,9 +173,15 @@ impl Tally {
         self.first_day = self.first_day.min(day);
         self.last_day = self.last_day.max(day);
         // Reports of one sender often follow each other; the rest is deduplicated
-        // when the incident is named.
+        // whenever the list has doubled since, and when the incident is named,
+        // so that it stays as short as the senders are few.
         if self.senders.last() != Some(&organization) {
             self.senders.push(organization);
+            if self.senders.len() >= 2 * self.distinct_senders.max(8) {
+                self.senders.sort_unstable();
+                self.senders.dedup();
+                self.distinct_senders = self.senders.len();
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ mod weekly;
 pub use applied::{AppliedPolicy, applied_policies, stale_senders};
 pub use charts::{
     Chart, ChartData, ChartKind, ChartOptions, GRADE_BANDS, MAX_CATEGORIES, MAX_LINES, MAX_STACKED,
-    Series, abbreviated_policy, chart,
+    Series, abbreviated_policy, chart, charts,
 };
 pub use dimension::{Dimension, Level, week_start};
 pub use explain::{Explanation, explain, registered};

@@ -50,11 +50,19 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
     );
     bar.finish();
     let imported = imported.unwrap_or_else(|e| exit_unusable(&e));
+    update_snapshot(&library);
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&imported.counts)?),
         Format::Text => println!("{}", counts_text(&imported.counts, &args.library)),
     }
     Ok(())
+}
+
+/// Stores the snapshot the next open reads (the import stands without it).
+pub fn update_snapshot(library: &Library) {
+    if let Err(e) = library.update_snapshot() {
+        eprintln!("warning: the library will open slower next time: {e}");
+    }
 }
 
 fn counts_text(c: &ImportCounts, library: &std::path::Path) -> String {

@@ -159,6 +159,7 @@ fn remove(args: &RemoveArgs) -> anyhow::Result<()> {
         .remove_source(row.id)
         .unwrap_or_else(|e| exit_unusable(&e));
     println!("removed {} and its {removed} reports", row.location);
+    super::library::update_snapshot(&library);
     Ok(())
 }
 
@@ -199,6 +200,7 @@ pub fn sync(args: SyncArgs) -> anyhow::Result<()> {
     if let Format::Json = args.format {
         println!("{}", serde_json::to_string_pretty(&results)?);
     }
+    super::library::update_snapshot(&library);
     if failed {
         std::process::exit(1);
     }

@@ -186,8 +186,12 @@ fn finish(
     change: impl FnOnce(&mut Library) -> Result<Option<String>, LibraryError>,
 ) -> LoadDone {
     let result = Library::open_or_create(path).and_then(|mut library| {
-        let status = change(&mut library)?;
+        let mut status = change(&mut library)?;
         let data = library.load()?;
+        if let Err(e) = library.refresh_snapshot(&data) {
+            let note = format!("The library opens slower next time: {e}");
+            status = Some(status.map_or(note.clone(), |s| format!("{s} {note}")));
+        }
         Ok((data, facts(&library)?, status))
     });
     match result {

@@ -11,12 +11,13 @@ use std::fmt::Write;
 use std::ops::Range;
 
 use chrono::{DateTime, NaiveDate};
+use serde::{Deserialize, Serialize};
 
 use super::store::{LoadedReport, ReportStore};
 use super::strings::{Strings, Sym};
 use crate::report::{DecodedPolicy, FailureDetail, IpText, PolicyResult};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportRow {
     /// Index in [`super::Loaded::reports`].
     pub store_index: u32,
@@ -31,7 +32,7 @@ pub struct ReportRow {
     pub policies: Range<u32>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyRow {
     pub report: u32,
     pub policy_type: Sym,
@@ -52,7 +53,7 @@ pub struct PolicyRow {
     pub details: Range<u32>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetailRow {
     pub policy: u32,
     pub result_type: Sym,
@@ -63,6 +64,41 @@ pub struct DetailRow {
     pub failed_session_count: u64,
     pub failure_reason_code: Sym,
     pub additional_information: Sym,
+}
+
+impl ReportRow {
+    /// Every string the row names.
+    pub fn syms(&self) -> [Sym; 3] {
+        [self.organization, self.report_id, self.contact_info]
+    }
+}
+
+impl PolicyRow {
+    /// Every string the row names.
+    pub fn syms(&self) -> [Sym; 5] {
+        [
+            self.policy_type,
+            self.policy_domain,
+            self.mode,
+            self.version,
+            self.mx_patterns,
+        ]
+    }
+}
+
+impl DetailRow {
+    /// Every string the row names.
+    pub fn syms(&self) -> [Sym; 7] {
+        [
+            self.result_type,
+            self.sending_mta_ip,
+            self.receiving_ip,
+            self.receiving_mx_hostname,
+            self.receiving_mx_helo,
+            self.failure_reason_code,
+            self.additional_information,
+        ]
+    }
 }
 
 /// The rows of the loaded reports, and the strings they share.
@@ -76,9 +112,9 @@ pub struct Dataset {
     /// Organization names that differ only in letter case are one sender
     /// ("Mail.ru" and "Mail.Ru"): rows hold the spelling seen first; the lowercase
     /// name leads to it.
-    senders: HashMap<Box<str>, Sym, foldhash::fast::RandomState>,
+    pub(super) senders: HashMap<Box<str>, Sym, foldhash::fast::RandomState>,
     /// The other spellings of a sender, by the symbol its rows hold.
-    spellings: HashMap<Sym, Vec<Sym>, foldhash::fast::RandomState>,
+    pub(super) spellings: HashMap<Sym, Vec<Sym>, foldhash::fast::RandomState>,
     /// Where values that are not stored as text (IP addresses, joined lists) are
     /// formatted before interning, so that building rows allocates no strings.
     scratch: String,

@@ -10,8 +10,10 @@ mod collect;
 mod dataset;
 pub mod db;
 mod problem;
+mod snapshot;
 mod source;
 mod store;
+mod stored;
 mod strings;
 
 pub use collect::{Collect, Digest, Document, Found, InputRecord, Kept, KnownInputs};
@@ -19,8 +21,10 @@ pub use collect::{content_digest, sha256};
 pub use dataset::PolicyText;
 pub use dataset::{Dataset, DetailRow, PolicyRow, ReportRow, date_of_day, day_number, day_of_date};
 pub use problem::{IngestError, Problem, SkipReason, Skipped};
+pub use snapshot::{ChunkKind, Covered, SNAPSHOT_FORMAT, SnapshotError};
 pub use source::{Location, Order, Source};
 pub use store::{Conflict, Inserted, LoadedReport, fingerprint};
+pub use stored::{StoredEntries, StoredEntry};
 
 use store::ReportStore;
 pub use strings::{Strings, Sym};
@@ -46,15 +50,9 @@ pub struct Loaded {
 #[derive(Debug, Clone, Default)]
 struct Stored {
     library: Option<std::sync::Arc<std::path::Path>>,
-    entries: Vec<StoredEntry>,
-}
-
-/// A report a library holds: its row there, source and input order.
-#[derive(Debug, Clone)]
-pub struct StoredEntry {
-    pub id: i64,
-    pub source: Source,
-    pub order: Order,
+    entries: StoredEntries,
+    /// The prefix of the rows a snapshot may hold.
+    covered: Option<Covered>,
 }
 
 impl Loaded {
@@ -88,7 +86,7 @@ impl Loaded {
         let Some(entry) = self.stored.entries.get(store_index as usize) else {
             return Ok(None);
         };
-        db::Library::open(path)?.read_report(entry)
+        db::Library::open(path)?.read_report(&entry)
     }
 
     /// Copies dropped because their (organization-name, report-id) was loaded
@@ -172,14 +170,18 @@ impl Loaded {
 
     /// Where the report of a row was read from, as a reader shows it.
     pub fn source_of(&self, row: &ReportRow) -> String {
-        self.source(row).map(Source::to_string).unwrap_or_default()
+        if self.library().is_some() {
+            let entry = self.stored.entries.get(row.store_index as usize);
+            return entry.map(|e| e.source.to_string()).unwrap_or_default();
+        }
+        let report = self.report_of(row);
+        report.map(|r| r.source.to_string()).unwrap_or_default()
     }
 
     /// The report's place in input order.
     pub fn order_of(&self, row: &ReportRow) -> Option<Order> {
         if self.library().is_some() {
-            let entry = self.stored.entries.get(row.store_index as usize);
-            return entry.map(|e| e.order);
+            return self.stored.entries.order(row.store_index as usize);
         }
         self.report_of(row).map(|r| r.order)
     }
@@ -195,11 +197,11 @@ impl Loaded {
     }
 
     /// Where the report of a row was read from.
-    pub fn source(&self, row: &ReportRow) -> Option<&Source> {
+    pub fn source(&self, row: &ReportRow) -> Option<Source> {
         if self.library().is_some() {
             let entry = self.stored.entries.get(row.store_index as usize);
-            return entry.map(|e| &e.source);
+            return entry.map(|e| e.source);
         }
-        self.report_of(row).map(|r| &r.source)
+        self.report_of(row).map(|r| r.source.clone())
     }
 }

@@ -4,6 +4,8 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 /// An input file and the way down to the item inside it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
@@ -12,7 +14,7 @@ pub struct Source {
 }
 
 /// One step inside a file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Location {
     /// The n-th message of an mbox, counted from 1.
     Message(u64),
@@ -78,7 +80,9 @@ impl fmt::Display for Location {
 
 /// Position of an item in the input order. When two copies of a report disagree,
 /// the one first in this order is kept, so results do not depend on thread timing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Order {
     /// Which load (0 for the first; later loads merge behind earlier ones).
     pub generation: u32,

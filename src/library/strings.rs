@@ -4,12 +4,16 @@
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
+use serde::{Deserialize, Serialize};
 
 use crate::report::Text;
 
 /// A symbol for an interned string. [`Sym::NONE`] is the empty string, used for
 /// absent values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
 pub struct Sym(pub u32);
 
 impl Sym {
@@ -69,6 +73,23 @@ impl Strings {
                 self.intern_text(text);
             }
         }
+    }
+
+    pub(super) fn reserve(&mut self, additional: usize) {
+        self.list.reserve(additional);
+        self.map.reserve(additional);
+    }
+
+    /// Appends `value` as the next symbol, as a snapshot stored it; false when
+    /// the table holds it already (a damaged snapshot).
+    pub(super) fn restore(&mut self, value: &str) -> bool {
+        let sym = Sym(self.list.len() as u32);
+        let text = Text::from(value);
+        if self.map.insert(text.clone(), sym).is_some() {
+            return false;
+        }
+        self.list.push(text);
+        true
     }
 
     pub fn intern_text_opt(&mut self, value: Option<&Text>) -> Sym {

@@ -233,6 +233,7 @@ impl Library {
         .map_err(err)?;
         tx.execute("DELETE FROM sources WHERE id = ?1", [source])
             .map_err(err)?;
+        super::snapshot::invalidate(&tx).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(removed as u64)
     }

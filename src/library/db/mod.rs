@@ -13,6 +13,7 @@ mod known;
 mod read;
 mod reread;
 mod schema;
+mod snapshot;
 mod sources;
 mod write;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rusqlite::Row;
 
 use super::codec::{count_of, order_of, path_of_bytes, trail_of_text};
-use super::{Library, LibraryError};
+use super::{Library, LibraryError, snapshot};
 use crate::library::dataset::{StoredDetail, StoredPolicy, StoredReport};
 use crate::library::{Conflict, Document, IngestError, Loaded, LoadedReport, Problem};
 use crate::library::{SkipReason, Skipped, Source, StoredEntry};
@@ -17,8 +17,9 @@ use crate::report::parse_report_list;
 /// The largest stored document inflated when a report is opened.
 const MAX_DOCUMENT: u64 = 256 << 20;
 
-/// Reports, policies and details in input order, one row per detail (or per
-/// policy without details, or report without policies).
+/// Reports, policies and details of the imports after ?1 up to ?2, in input
+/// order, one row per detail (or per policy without details, or report without
+/// policies).
 const ROWS: &str = "
 SELECT r.id, r.organization_name, r.report_id, r.contact_info, r.start, r.end,
        r.import_id, r.ord_file, r.ord_message, r.ord_item, r.file_id, r.trail,
@@ -30,6 +31,7 @@ SELECT r.id, r.organization_name, r.report_id, r.contact_info, r.start, r.end,
 FROM reports r
 LEFT JOIN policies p ON p.report = r.id
 LEFT JOIN failure_details d ON d.policy = p.id
+WHERE r.import_id > ?1 AND r.import_id <= ?2
 ORDER BY r.import_id, r.ord_file, r.ord_message, r.ord_item, p.position, d.position";
 
 impl Library {
@@ -43,12 +45,20 @@ impl Library {
         result.map_err(err)
     }
 
+    /// The snapshot and the rows behind it up to the last import it could
+    /// cover now (see [`super::snapshot`]), then the rows of later imports.
     fn read_all(&self) -> rusqlite::Result<Loaded> {
         let files = self.file_paths()?;
-        let mut loaded = Loaded::new();
+        let generation = snapshot::generation(&self.conn)?;
+        let bound = snapshot::coverable_import(&self.conn)?;
+        let (mut loaded, from) = self.restored(generation, bound)?;
+        let restored = from.map(|_| loaded.report_count());
         loaded.stored.library = Some(Arc::from(self.path.as_path()));
-        self.read_rows(&mut loaded, &files)?;
+        self.read_rows(&mut loaded, from.unwrap_or(i64::MIN), bound)?;
+        loaded.mark_covered(bound, generation, restored);
+        self.read_rows(&mut loaded, bound, i64::MAX)?;
         self.read_log(&mut loaded, &files)?;
+        loaded.stored.entries.paths = files;
         Ok(loaded)
     }
 
@@ -63,16 +73,13 @@ impl Library {
         rows.collect()
     }
 
-    fn read_rows(
-        &self,
-        loaded: &mut Loaded,
-        files: &HashMap<i64, Arc<Path>>,
-    ) -> rusqlite::Result<()> {
-        let mut statement = self.conn.prepare(ROWS)?;
-        let mut rows = statement.query([])?;
+    /// The rows of the imports after `after` up to `up_to`.
+    fn read_rows(&self, loaded: &mut Loaded, after: i64, up_to: i64) -> rusqlite::Result<()> {
+        let mut statement = self.conn.prepare_cached(ROWS)?;
+        let mut rows = statement.query([after, up_to])?;
         let mut assembly = Assembly::default();
         while let Some(row) = rows.next()? {
-            assembly.row(loaded, files, row)?;
+            assembly.row(loaded, row)?;
         }
         assembly.finish(loaded);
         Ok(())
@@ -202,16 +209,11 @@ struct PolicyBuffer {
 }
 
 impl Assembly {
-    fn row(
-        &mut self,
-        loaded: &mut Loaded,
-        files: &HashMap<i64, Arc<Path>>,
-        row: &Row<'_>,
-    ) -> rusqlite::Result<()> {
+    fn row(&mut self, loaded: &mut Loaded, row: &Row<'_>) -> rusqlite::Result<()> {
         let report: i64 = row.get(0)?;
         if self.report != Some(report) {
             self.finish(loaded);
-            self.start_report(loaded, files, row)?;
+            self.start_report(loaded, row)?;
             self.report = Some(report);
         }
         let policy: Option<i64> = row.get(12)?;
@@ -235,12 +237,7 @@ impl Assembly {
         Ok(())
     }
 
-    fn start_report(
-        &mut self,
-        loaded: &mut Loaded,
-        files: &HashMap<i64, Arc<Path>>,
-        row: &Row<'_>,
-    ) -> rusqlite::Result<()> {
+    fn start_report(&mut self, loaded: &mut Loaded, row: &Row<'_>) -> rusqlite::Result<()> {
         copy_into(&mut self.organization, row.get_ref(1)?.as_str()?);
         copy_into(&mut self.report_id, row.get_ref(2)?.as_str()?);
         self.contact_info = row.get(3)?;
@@ -248,17 +245,9 @@ impl Assembly {
         self.end = row.get(5)?;
         let file: i64 = row.get(10)?;
         let trail = row.get_ref(11)?.as_str()?;
-        loaded.stored.entries.push(StoredEntry {
-            id: row.get(0)?,
-            source: Source {
-                path: files
-                    .get(&file)
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(Path::new(""))),
-                trail: trail_of_text(trail),
-            },
-            order: order_of(row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?),
-        });
+        let order = order_of(row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?);
+        let trail = trail_of_text(trail);
+        loaded.stored.entries.push(row.get(0)?, file, &trail, order);
         Ok(())
     }
 

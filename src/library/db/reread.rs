@@ -86,6 +86,7 @@ impl Library {
                     None => done.unreadable += 1,
                 }
             }
+            super::snapshot::invalidate(&tx).map_err(err)?;
             tx.commit().map_err(err)?;
             progress(done.reports + done.unreadable, total as u64);
         }

@@ -11,10 +11,10 @@ use rusqlite::Connection;
 pub const APPLICATION_ID: i64 = 0x5452_5054;
 
 /// The schema version this version writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Migration `i` takes a library from version `i` to `i + 1`.
-const MIGRATIONS: [&str; 2] = [V1, V2];
+const MIGRATIONS: [&str; 3] = [V1, V2, V3];
 
 /// The first released schema.
 const V1: &str = r#"
@@ -162,6 +162,16 @@ CREATE TABLE source_state (
     synced_at INTEGER,
     last_result TEXT,
     PRIMARY KEY (source_id, folder)
+) STRICT;
+"#;
+
+/// Version 3: the snapshot of the rows (see `snapshot.rs`), chunk by chunk, so
+/// that opening a large library does not join and intern every table row.
+const V3: &str = r#"
+CREATE TABLE snapshot (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    bytes BLOB NOT NULL
 ) STRICT;
 "#;
 
