@@ -15,6 +15,12 @@ use tlsrpt_analyzer::library::db::Library;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // As the app does (src/main.rs).
+    #[cfg(target_os = "linux")]
+    // SAFETY: integer arguments only; this process's page policy.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let path = std::env::args_os()
         .nth(1)
         .ok_or("usage: library_open LIBRARY")?;

@@ -113,6 +113,36 @@ fn a_library_says_what_its_paths_say_and_a_second_import_adds_nothing() {
 }
 
 #[test]
+fn a_file_imported_by_a_relative_path_is_known_by_its_absolute_one() {
+    let dir = tempdir();
+    let inputs = corpus(dir.path(), "mixed", 150, 9);
+    let library = dir.path().join("reports.sqlite");
+    let output = bin()
+        .current_dir(dir.path())
+        .args([
+            "import",
+            "--format",
+            "json",
+            "--library",
+            "reports.sqlite",
+            "mixed",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let first: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(first["new"].as_u64().unwrap() > 0, "{first}");
+    let again = import(&library, &[&inputs]);
+    for key in ["new", "copies", "problems", "skipped"] {
+        assert_eq!(again[key], 0, "{key}: {again}");
+    }
+    assert!(again["unchanged"].as_u64().unwrap() > 0, "{again}");
+    let sources = Library::open(&library).unwrap().sources().unwrap();
+    assert_eq!(sources.len(), 1, "{sources:?}");
+    assert_eq!(sources[0].location, s(&inputs.canonicalize().unwrap()));
+}
+
+#[test]
 fn a_touched_file_is_read_again_and_counts_nothing_twice() {
     let dir = tempdir();
     let inputs = corpus(dir.path(), "mixed", 200, 5);

@@ -89,11 +89,13 @@ pub fn incidents(dataset: &Dataset, selection: &Selection) -> Vec<Incident> {
         return Vec::new();
     };
     let window = Window::ending(last);
-    let (tallies, reported) = tally(dataset, selection, &window);
-    // Sorted on the day numbers, before they become dates.
-    let mut tallies: Vec<(Key, Tally)> = tallies.into_iter().collect();
+    let (mut tallies, reported) = tally(dataset, selection, &window);
+    // Sorted on the day numbers, before they become dates; by index, as a
+    // tally with its sparkline is large to move.
     let text = |sym: Sym| dataset.text(sym);
-    tallies.sort_by(|(a_key, a), (b_key, b)| {
+    let mut order: Vec<usize> = (0..tallies.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ((a_key, a), (b_key, b)) = (&tallies[a], &tallies[b]);
         (Reverse(a.last_day), Reverse(a.first_day), Reverse(a.failed))
             .cmp(&(Reverse(b.last_day), Reverse(b.first_day), Reverse(b.failed)))
             .then_with(|| text(a_key.0).cmp(text(b_key.0)))
@@ -101,9 +103,12 @@ pub fn incidents(dataset: &Dataset, selection: &Selection) -> Vec<Incident> {
             .then_with(|| text(a_key.2).cmp(text(b_key.2)))
     });
     let new_from = week_start_of(last);
-    tallies
+    order
         .into_iter()
-        .map(|(key, tally)| incident(dataset, key, tally, &window, &reported, new_from))
+        .map(|i| {
+            let (key, tally) = &mut tallies[i];
+            incident(dataset, *key, tally, &window, &reported, new_from)
+        })
         .collect()
 }
 
@@ -113,8 +118,10 @@ fn tally(
     dataset: &Dataset,
     selection: &Selection,
     window: &Window,
-) -> (FxHashMap<Key, Tally>, [bool; SPARKLINE_DAYS]) {
-    let mut tallies: FxHashMap<Key, Tally> = FxHashMap::default();
+) -> (Vec<(Key, Tally)>, [bool; SPARKLINE_DAYS]) {
+    // The map holds indexes: growing it then moves small entries only.
+    let mut index: FxHashMap<Key, u32> = FxHashMap::default();
+    let mut tallies: Vec<(Key, Tally)> = Vec::new();
     let mut reported = [false; SPARKLINE_DAYS];
     for (r, report) in dataset.reports.iter().enumerate() {
         if !selection.reports[r] {
@@ -136,7 +143,11 @@ fn tally(
                     detail.result_type,
                     detail.receiving_mx_hostname,
                 );
-                let tally = tallies.entry(key).or_insert_with(|| Tally::new(report.day));
+                let at = *index.entry(key).or_insert_with(|| {
+                    tallies.push((key, Tally::new(report.day)));
+                    tallies.len() as u32 - 1
+                });
+                let tally = &mut tallies[at as usize].1;
                 tally.see_report(r as u32, report.day, report.organization);
                 let count = SessionSum::from(detail.failed_session_count);
                 tally.failed += count;
@@ -210,7 +221,7 @@ impl Window {
 fn incident(
     dataset: &Dataset,
     (domain, result_type, mx_host): Key,
-    mut tally: Tally,
+    tally: &mut Tally,
     window: &Window,
     reported: &[bool; SPARKLINE_DAYS],
     new_from: i32,

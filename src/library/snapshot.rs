@@ -243,9 +243,9 @@ impl Loaded {
                 d.senders = senders.into_iter().map(|(n, s)| (n.into(), s)).collect();
                 d.spellings = spellings.into_iter().collect();
             }
-            ChunkKind::Reports => d.reports.extend(decode::<Vec<ReportRow>>(kind, bytes)?),
-            ChunkKind::Policies => d.policies.extend(decode::<Vec<PolicyRow>>(kind, bytes)?),
-            ChunkKind::Details => d.details.extend(decode::<Vec<DetailRow>>(kind, bytes)?),
+            ChunkKind::Reports => decode_onto::<ReportRow>(kind, bytes, &mut d.reports)?,
+            ChunkKind::Policies => decode_onto::<PolicyRow>(kind, bytes, &mut d.policies)?,
+            ChunkKind::Details => decode_onto::<DetailRow>(kind, bytes, &mut d.details)?,
             ChunkKind::Entries => {
                 let (ids, files, orders, ends, trails) = decode::<EntriesIn>(kind, bytes)?;
                 let e = &mut self.stored.entries;
@@ -345,4 +345,47 @@ fn decode<'a, T: serde::Deserialize<'a>>(
         kind: kind.name(),
         source,
     })
+}
+
+/// Decodes a chunk of rows onto the end of `into`, without a second copy of
+/// them: the rows are most of the memory a snapshot fills.
+fn decode_onto<'de, T: serde::Deserialize<'de>>(
+    kind: ChunkKind,
+    bytes: &'de [u8],
+    into: &mut Vec<T>,
+) -> Result<(), SnapshotError> {
+    use serde::de::DeserializeSeed;
+    let mut deserializer = postcard::Deserializer::from_bytes(bytes);
+    Append(into)
+        .deserialize(&mut deserializer)
+        .map_err(|source| SnapshotError::Decode {
+            kind: kind.name(),
+            source,
+        })
+}
+
+/// A sequence decoded by pushing each element onto a vector.
+struct Append<'v, T>(&'v mut Vec<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for Append<'_, T> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Append<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a sequence of rows")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(row) = seq.next_element()? {
+            self.0.push(row);
+        }
+        Ok(())
+    }
 }

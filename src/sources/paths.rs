@@ -33,10 +33,16 @@ pub fn import_paths(
         known: Some(Arc::new(library.known_files()?)),
         ..options.clone()
     };
-    let spec = ImportSpec::paths(origin, paths);
+    // A library outlives the folder a command ran in: its sources and files are
+    // absolute, and one file reached by two spellings of its path is one file.
+    let paths: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        .collect();
+    let spec = ImportSpec::paths(origin, &paths);
     let mut writer = LibraryWriter::begin(library, &spec, cancel)?;
     let import_id = writer.import_id();
-    let outcome = ingest::collect_into(&mut writer, paths, &options, cancel, progress);
+    let outcome = ingest::collect_into(&mut writer, &paths, &options, cancel, progress);
     let counts = writer.finish(outcome.cancelled)?;
     Ok(Imported {
         import_id,

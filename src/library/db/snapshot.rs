@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, MAIN_DB, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::{BUSY_WAIT, Library, LibraryError};
@@ -95,17 +95,33 @@ impl Library {
             [],
             |r| r.get(0),
         )?;
-        let mut loaded = Loaded::new();
         let mut statement = self
             .conn
-            .prepare("SELECT kind, bytes FROM snapshot ORDER BY id")?;
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            let kind = ChunkKind::of_name(row.get_ref(0)?.as_str()?);
-            let bytes = row.get_ref(1)?.as_blob()?;
-            let restored = match kind {
+            .prepare("SELECT id, kind FROM snapshot ORDER BY id")?;
+        let chunks: Vec<(i64, String)> = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        // Each chunk is read into one buffer, reused: not a new allocation of
+        // a few MB per chunk.
+        let mut loaded = Loaded::new();
+        let mut blob: Option<rusqlite::blob::Blob<'_>> = None;
+        let mut buffer = Vec::new();
+        for (id, kind) in chunks {
+            let blob = match &mut blob {
+                Some(open) => {
+                    open.reopen(id)?;
+                    open
+                }
+                None => blob.insert(
+                    self.conn
+                        .blob_open(MAIN_DB, "snapshot", "bytes", id, true)?,
+                ),
+            };
+            buffer.resize(blob.len(), 0);
+            blob.read_at_exact(&mut buffer, 0)?;
+            let restored = match ChunkKind::of_name(&kind) {
                 Some(kind) => loaded
-                    .restore_chunk(kind, bytes, stored_bytes as u64)
+                    .restore_chunk(kind, &buffer, stored_bytes as u64)
                     .is_ok(),
                 None => false,
             };
