@@ -171,7 +171,7 @@ fn started_on_files_the_library_tab_says_so_and_leads_back() {
     h.get_by_label_contains(&format!("{} reports from 2026", thousands(kept_reports)));
     // The status bar says what the library holds, not "0 new reports".
     h.get_by_label(&format!(
-        "Library: {} reports from 1 sources, 1 imports",
+        "Library: {} reports from 1 source, 1 import",
         thousands(kept_reports)
     ));
     assert!(h.query_by_label_contains("0 new reports").is_none());

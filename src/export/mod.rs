@@ -18,6 +18,6 @@ pub use facts::{Column, FactDetail, FactPolicy, FactReport, FactTable, Kind, Val
 pub use facts::{input_order_text, loaded_facts};
 pub use records::*;
 pub use stream::{StreamCounts, StreamExport};
-pub use text::{group_table_text, summary_table, thousands};
+pub use text::{counted, group_table_text, summary_table, thousands};
 pub use warehouse::{WarehouseFormat, WarehouseWriter, day_partition, ndjson_line};
 pub use write::*;

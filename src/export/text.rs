@@ -7,6 +7,11 @@ use crate::report::SessionSum;
 
 /// A number with narrow no-break spaces between thousands (`1 562 388`), for the
 /// app's cards, tables and chart axes.
+/// A count with its noun: "1 source", "1 203 sources".
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 pub fn thousands(n: impl Into<SessionSum>) -> String {
     let digits = n.into().to_string();
     let mut out = String::with_capacity(digits.len() * 2);

@@ -15,7 +15,9 @@ use super::panels;
 use super::view::{Settings, Tab, ViewState};
 use crate::analysis::{AppliedPolicy, Filter, applied_policies};
 use crate::checker::{CheckConfig, CheckReport};
-use crate::export::{CsvCells, ExportSpec, TableFormat, export_all, write_chart, write_group};
+use crate::export::{
+    CsvCells, ExportSpec, TableFormat, counted, export_all, write_chart, write_group,
+};
 use crate::ingest::Progress;
 use crate::library::{Loaded, LoadedReport};
 
@@ -337,11 +339,12 @@ impl App {
         if from_library {
             self.partial = None;
             self.view.status = self.library_facts.as_ref().map(|facts| {
+                let info = &facts.info;
                 format!(
-                    "Library: {} reports from {} sources, {} imports",
-                    panels::thousands(facts.info.reports),
-                    panels::thousands(facts.info.sources),
-                    panels::thousands(facts.info.imports)
+                    "Library: {} from {}, {}",
+                    counted(info.reports, "report", "reports"),
+                    counted(info.sources, "source", "sources"),
+                    counted(info.imports, "import", "imports")
                 )
             });
             self.next_queued();

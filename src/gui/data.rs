@@ -225,12 +225,19 @@ pub fn compute_ranked(
     let started = Instant::now();
     let dataset = loaded.dataset();
     let selection = select(dataset, &query.filter);
-    // The charts take about half the time: on a second core, they are ready
-    // with the rest.
+    // The charts, findings and week take about half the time: on a second
+    // core, they are ready with the rest.
+    let second = || {
+        (
+            charts(dataset, &selection, &query.charts),
+            findings(dataset, &selection),
+            week_over_week(dataset, &selection),
+        )
+    };
     std::thread::scope(|scope| {
         let charts = std::thread::Builder::new()
             .name("charts".into())
-            .spawn_scoped(scope, || charts(dataset, &selection, &query.charts));
+            .spawn_scoped(scope, second);
         // Without a filter, the selection is all the data the ranks count.
         let everything = (query.filter == Filter::default()).then_some(&selection);
         let ranks = ranks.of(dataset, version, everything);
@@ -251,14 +258,12 @@ pub fn compute_ranked(
             .collect();
         let health = health(dataset, &selection);
         let incidents = incidents(dataset, &selection);
-        let findings = findings(dataset, &selection);
-        let week = week_over_week(dataset, &selection);
-        let charts = match charts {
+        let (charts, findings, week) = match charts {
             Ok(thread) => thread
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No thread to be had: the charts on this one.
-            Err(_) => crate::analysis::charts(dataset, &selection, &query.charts),
+            // No thread to be had: all on this one.
+            Err(_) => second(),
         };
         Aggregates {
             query: query.clone(),

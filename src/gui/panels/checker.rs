@@ -35,7 +35,7 @@ pub fn checker_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> 
     });
     if let Some((domain, lines)) = data.check_progress {
         ui.horizontal(|ui| {
-            ui.spinner();
+            super::spinner(ui);
             ui.label(format!(
                 "Checking {domain}: {}",
                 lines.last().map_or("starting", |l| l.as_str())

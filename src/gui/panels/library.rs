@@ -33,7 +33,7 @@ pub fn library_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> 
 /// started on paths), or it is being opened.
 fn not_read_ui(ui: &mut egui::Ui, data: &PanelData) -> Option<Command> {
     if !data.looking {
-        ui.spinner();
+        super::spinner(ui);
         return None;
     }
     ui.heading("Library");

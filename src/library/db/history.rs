@@ -88,6 +88,15 @@ impl Library {
             self.path.extension().and_then(|e| e.to_str()).unwrap_or("")
         ));
         let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        // One pass over the documents (most of the file) for both sums.
+        let (document_bytes, deflated_bytes): (Option<i64>, Option<i64>) = self
+            .conn
+            .query_row(
+                "SELECT sum(size), sum(length(deflated)) FROM documents",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(err)?;
         Ok(LibraryInfo {
             path: self.path.display().to_string(),
             schema_version: self.schema_version()?,
@@ -95,8 +104,8 @@ impl Library {
             policies: one("SELECT count(*) FROM policies")?,
             failure_details: one("SELECT count(*) FROM failure_details")?,
             documents: one("SELECT count(*) FROM documents")?,
-            document_bytes: one("SELECT sum(size) FROM documents")?,
-            deflated_bytes: one("SELECT sum(length(deflated)) FROM documents")?,
+            document_bytes: count_of(document_bytes.unwrap_or(0)),
+            deflated_bytes: count_of(deflated_bytes.unwrap_or(0)),
             first_day: day(first),
             last_day: day(last),
             sources: one("SELECT count(*) FROM sources")?,
