@@ -242,8 +242,7 @@ pub fn compute_ranked(
         let everything = (query.filter == Filter::default()).then_some(&selection);
         let ranks = ranks.of(dataset, version, everything);
         let table = group_by(dataset, &selection, &query.grouping);
-        let organizations = group_by(dataset, &selection, &[Dimension::Organization]);
-        let domains = group_by(dataset, &selection, &[Dimension::PolicyDomain]);
+        let (senders, domains) = senders_and_domains(dataset, &selection);
         let (details, details_total) = match &query.selected_group {
             Some(keys) => detail_lines(dataset, &selection, &query.grouping, keys),
             None => (Vec::new(), 0),
@@ -276,18 +275,40 @@ pub fn compute_ranked(
             findings,
             week,
             facets,
-            senders: organizations.rows.len(),
-            domains: domains
-                .rows
-                .iter()
-                .filter(|r| r.labels.iter().any(|l| !l.is_empty()))
-                .count(),
+            senders,
+            domains,
             table,
             details,
             details_total,
             elapsed: started.elapsed(),
         }
     })
+}
+
+/// The senders and the policy domains (a named one) of the selected policies.
+fn senders_and_domains(dataset: &Dataset, selection: &Selection) -> (usize, usize) {
+    let mut seen = vec![0u8; dataset.strings.len()];
+    let (mut senders, mut domains) = (0, 0);
+    for report in &dataset.reports {
+        for p in report.policies.clone() {
+            if !selection.policies[p as usize] {
+                continue;
+            }
+            let mut see = |sym: Sym, bit: u8, count: &mut usize| {
+                let mark = &mut seen[sym.0 as usize];
+                if *mark & bit == 0 {
+                    *mark |= bit;
+                    *count += 1;
+                }
+            };
+            see(report.organization, 1, &mut senders);
+            let domain = dataset.policies[p as usize].policy_domain;
+            if domain != Sym::NONE {
+                see(domain, 2, &mut domains);
+            }
+        }
+    }
+    (senders, domains)
 }
 
 /// The values of a facet under every filter but its own, in the order of their
@@ -471,7 +492,7 @@ mod tests {
     }
 
     #[test]
-    fn facet_values_equal_a_count_under_the_other_filters() {
+    fn facet_values_and_the_cards_counts_equal_a_count_the_long_way() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
         let loaded = crate::ingest::load(&[root]);
         let dataset = loaded.dataset();
@@ -498,6 +519,12 @@ mod tests {
                 ..Query::default()
             };
             let aggregates = compute_ranked(&loaded, 1, &query, &mut ranks);
+            let selection = select(dataset, &filter);
+            let by = |d: Dimension| group_by(dataset, &selection, &[d]).rows;
+            assert_eq!(aggregates.senders, by(Dimension::Organization).len());
+            let named = by(Dimension::PolicyDomain);
+            let named = named.iter().filter(|r| !r.first_label().is_empty());
+            assert_eq!(aggregates.domains, named.count());
             for (facet, values) in &aggregates.facets {
                 let mut got: Vec<_> = values.iter().map(|v| (v.value.clone(), v.count)).collect();
                 got.sort();

@@ -15,8 +15,12 @@ pub fn status_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> O
             } else {
                 0.0
             };
+            let nothing_counted = p.bytes_total == 0 && p.files_total == 0 && p.reports == 0;
             let text = if p.listing && p.bytes_read == 0 {
                 format!("Listing files: {} found", thousands(p.files_total))
+            } else if nothing_counted {
+                // Reading a library: its rows come in one piece.
+                "Reading…".to_string()
             } else {
                 format!(
                     "{} of {} MB · {} messages · {} reports · {} duplicates · {} problems",
@@ -28,13 +32,15 @@ pub fn status_ui(ui: &mut egui::Ui, data: &PanelData, view: &mut ViewState) -> O
                     thousands(p.problems)
                 )
             };
+            // Not the bar's own animation: it asks for every frame, which in
+            // software rendering takes a core from the load.
+            super::spinner(ui);
             ui.add(
                 egui::ProgressBar::new(fraction)
                     // Wide enough for the counts of a large mailbox, leaving room
                     // for Cancel and the timing on the right.
                     .desired_width((ui.available_width() * 0.6).clamp(420.0, 760.0))
-                    .text(text)
-                    .animate(true),
+                    .text(text),
             );
             let label = if cancelling {
                 "Cancelling…"
