@@ -225,13 +225,12 @@ pub fn compute_ranked(
     let started = Instant::now();
     let dataset = loaded.dataset();
     let selection = select(dataset, &query.filter);
-    // The charts, findings and week take about half the time: on a second
-    // core, they are ready with the rest.
+    // The charts and findings take about half the time: on a second core,
+    // they are ready with the rest.
     let second = || {
         (
             charts(dataset, &selection, &query.charts),
             findings(dataset, &selection),
-            week_over_week(dataset, &selection),
         )
     };
     std::thread::scope(|scope| {
@@ -257,7 +256,8 @@ pub fn compute_ranked(
             .collect();
         let health = health(dataset, &selection);
         let incidents = incidents(dataset, &selection);
-        let (charts, findings, week) = match charts {
+        let week = week_over_week(dataset, &selection);
+        let (charts, findings) = match charts {
             Ok(thread) => thread
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
