@@ -77,8 +77,13 @@ fn copy_library(from: &Path, to: &Path) {
     }
 }
 
+/// Reads the library, after checking it is sound (`integrity_check` and
+/// `foreign_key_check` clean).
 fn load(library: &Path) -> Loaded {
-    Library::open(library).unwrap().load().unwrap()
+    let open = Library::open(library).unwrap();
+    let problems = open.integrity_problems().unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    open.load().unwrap()
 }
 
 /// The set read from every table row: a copy of the library without its
