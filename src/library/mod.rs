@@ -195,13 +195,4 @@ impl Loaded {
             _ => self.dataset.text(row.organization).to_string(),
         }
     }
-
-    /// Where the report of a row was read from.
-    pub fn source(&self, row: &ReportRow) -> Option<Source> {
-        if self.library().is_some() {
-            let entry = self.stored.entries.get(row.store_index as usize);
-            return entry.map(|e| e.source);
-        }
-        self.report_of(row).map(|r| r.source.clone())
-    }
 }

@@ -13,8 +13,6 @@ use super::source::{Location, Order, Source};
 #[derive(Debug, Clone)]
 pub struct StoredEntry {
     pub id: i64,
-    /// The row of its file in the library.
-    pub file_id: i64,
     pub source: Source,
     pub order: Order,
 }
@@ -77,7 +75,6 @@ impl StoredEntries {
             .unwrap_or_else(|| Arc::from(Path::new("")));
         Some(StoredEntry {
             id: self.ids[index],
-            file_id: file,
             source: Source { path, trail },
             order: self.orders[index],
         })
